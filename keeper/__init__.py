@@ -1,0 +1,3 @@
+"""keeper: a private, offline archive of your ChatGPT history."""
+
+__version__ = "0.1.0"

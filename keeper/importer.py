@@ -1,0 +1,342 @@
+"""Import ChatGPT exports into the archive: archive -> parse -> store, with a report."""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import apsw
+
+from keeper.archive import AssetIndex, ExportSource, RawRecord, open_export
+from keeper.errors import InputError, KeeperError, RecordError, StoreError
+from keeper.parse.conversation import ParsedConversation, parse_conversation
+from keeper.parse.jsontext import loads_conversation
+from keeper.paths import DataPaths
+from keeper.progress import Progress
+from keeper.assetstore import copy_asset
+from keeper.store.writer import NEW, UNCHANGED, UPDATED, ArchiveWriter, finish_import, start_import
+
+BATCH_NODES = 20_000
+BATCH_SECONDS = 2.0
+MAX_LISTED = 500  # anomalies and missing assets listed one by one; counts stay complete
+
+EXIT_OK, EXIT_UNREADABLE, EXIT_PARTIAL = 0, 1, 3
+
+
+@dataclass
+class ImportReport:
+    """Everything an import did, for people (``render``) and machines (``as_dict``)."""
+
+    sources: list[dict] = field(default_factory=list)
+    conversations: Counter[str] = field(default_factory=Counter)
+    nodes_by_kind: Counter[str] = field(default_factory=Counter)
+    nodes_added: int = 0
+    nodes_seen: int = 0
+    assets: Counter[str] = field(default_factory=Counter)
+    missing_assets: list[dict] = field(default_factory=list)
+    anomalies: list[dict] = field(default_factory=list)
+    anomaly_counts: Counter[str] = field(default_factory=Counter)
+    failed: list[dict] = field(default_factory=list)
+    profile_items: int = 0
+    marked_absent: int = 0
+    elapsed_s: float = 0.0
+    import_id: int | None = None
+
+    def anomaly(self, kind: str, detail: str, **where: str | None) -> None:
+        """Count an anomaly and list it while the list is short."""
+        self.anomaly_counts[kind] += 1
+        if len(self.anomalies) < MAX_LISTED:
+            self.anomalies.append({"kind": kind, "detail": detail, **where})
+
+    def fail(self, origin: str, error: str, conversation_id: str | None = None) -> None:
+        """Record a conversation that could not be imported."""
+        self.conversations["failed"] += 1
+        self.anomaly_counts["failed_record"] += 1
+        if len(self.failed) < MAX_LISTED:
+            self.failed.append(
+                {"origin": origin, "conversation_id": conversation_id, "error": error}
+            )
+
+    @property
+    def exit_code(self) -> int:
+        """0: all imported; 3: some records failed, the rest stored; 1: nothing readable."""
+        readable = [s for s in self.sources if not s.get("error")]
+        if not readable:
+            return EXIT_UNREADABLE
+        total = sum(self.conversations[k] for k in (NEW, UPDATED, UNCHANGED))
+        if total == 0 and not self.conversations["failed"]:
+            return EXIT_UNREADABLE
+        partial = self.conversations["failed"] or len(readable) < len(self.sources)
+        partial = partial or any(s.get("incomplete") for s in readable)
+        return EXIT_PARTIAL if partial else EXIT_OK
+
+    def as_dict(self) -> dict:
+        """The report as one JSON-able object (the ``--json`` output)."""
+        return {
+            "import_id": self.import_id,
+            "exit_code": self.exit_code,
+            "sources": self.sources,
+            "conversations": {
+                key: self.conversations[key]
+                for key in (NEW, UPDATED, UNCHANGED, "failed")
+            }
+            | {"marked_absent": self.marked_absent},
+            "nodes": {
+                "seen": self.nodes_seen,
+                "added": self.nodes_added,
+                "by_kind": dict(sorted(self.nodes_by_kind.items())),
+            },
+            "assets": {
+                "referenced": self.assets["referenced"],
+                "resolved": self.assets["resolved"],
+                "copied": self.assets["copied"],
+                "missing": self.assets["missing"],
+                "missing_list": self.missing_assets,
+            },
+            "profile_items": self.profile_items,
+            "anomalies": {"counts": dict(sorted(self.anomaly_counts.items())),
+                          "list": self.anomalies},
+            "failed": self.failed,
+            "elapsed_s": round(self.elapsed_s, 3),
+            "nodes_per_s": round(self.nodes_seen / self.elapsed_s) if self.elapsed_s else 0,
+        }
+
+
+@contextmanager
+def import_lock(paths: DataPaths) -> Iterator[None]:
+    """Hold the one-import-at-a-time lock, or refuse with a clear message."""
+    lock_path = paths.db.with_name(paths.db.name + ".import-lock")
+    fd = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as error:
+            raise KeeperError(
+                f"Another keeper import is already writing to {paths.db}.",
+                "Wait for it to finish (searching works meanwhile), then run this import again.",
+            ) from error
+        yield
+    finally:
+        os.close(fd)
+
+
+class Importer:
+    """Runs one import of one or more export paths into an open database."""
+
+    def __init__(
+        self,
+        conn: apsw.Connection,
+        paths: DataPaths,
+        *,
+        show_progress: bool = True,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> None:
+        self.conn = conn
+        self.paths = paths
+        self.show_progress = show_progress
+        self.on_progress = on_progress
+        self.report = ImportReport()
+
+    def run(self, inputs: list[Path]) -> ImportReport:
+        """Import every input; never raises for bad input, only for a broken database."""
+        started = time.monotonic()
+        import_id = start_import(self.conn, [str(p) for p in inputs])
+        self.report.import_id = import_id
+        writer = ArchiveWriter(self.conn, import_id)
+        try:
+            for path in inputs:
+                self._import_source(path, writer)
+        finally:
+            self.report.elapsed_s = time.monotonic() - started
+            report = self.report.as_dict()
+            finish_import(self.conn, import_id, self.report.exit_code, report)
+        return self.report
+
+    def _import_source(self, path: Path, writer: ArchiveWriter) -> None:
+        entry: dict = {"path": str(path)}
+        self.report.sources.append(entry)
+        try:
+            source = open_export(path)
+        except InputError as error:
+            entry["error"] = str(error)
+            return
+        with source:
+            entry["kind"] = source.kind
+            seen: set[str] = set()
+            newest = self._import_records(source, writer, seen)
+            self._store_aux_files(source, writer)
+            for anomaly in source.anomalies:
+                self.report.anomaly(anomaly.kind, anomaly.detail, where=anomaly.where)
+            incomplete = any(
+                a.kind in ("missing_shard", "truncated_zip", "truncated_json", "unreadable_member")
+                for a in source.anomalies
+            )
+            entry["conversations"] = len(seen)
+            if incomplete:
+                entry["incomplete"] = True
+            if not seen and not self.report.conversations["failed"]:
+                entry["error"] = (
+                    f"No conversations found in {path}. A ChatGPT export holds "
+                    "conversations.json or conversations-000.json; check that this is the zip "
+                    "from Settings → Data controls → Export data."
+                )
+                return
+            if source.kind in ("zip", "directory") and not incomplete and newest is not None:
+                with self._transaction(writer):
+                    self.report.marked_absent += writer.mark_absent(seen, newest)
+
+    @contextmanager
+    def _transaction(self, writer: ArchiveWriter) -> Iterator[None]:
+        writer.begin()
+        try:
+            yield
+        except BaseException:
+            writer.rollback()
+            raise
+        writer.commit()
+
+    def _import_records(
+        self, source: ExportSource, writer: ArchiveWriter, seen: set[str]
+    ) -> float | None:
+        progress = Progress(f"Importing {source.label}", source.total_bytes())
+        progress.enabled = progress.enabled and self.show_progress
+        assets = source.assets()
+        asset_cache: dict[str, tuple[str | None, str | None]] = {}
+        newest: float | None = None
+        pending_nodes = 0
+        batch_started = time.monotonic()
+        writer.begin()
+        try:
+            for record in source.records():
+                conv = self._import_record(record, writer, seen, assets, asset_cache)
+                if conv is not None:
+                    pending_nodes += len(conv.nodes)
+                    if conv.update_time is not None:
+                        newest = max(newest or conv.update_time, conv.update_time)
+                if pending_nodes >= BATCH_NODES or time.monotonic() - batch_started > BATCH_SECONDS:
+                    writer.commit()
+                    writer.begin()
+                    pending_nodes = 0
+                    batch_started = time.monotonic()
+                progress.update(record.position, self.report.nodes_seen, "nodes")
+                if self.on_progress:
+                    self.on_progress(record.position, source.total_bytes())
+            writer.commit()
+        except apsw.Error as error:
+            writer.rollback()
+            raise StoreError(
+                f"Writing to {self.paths.db} failed: {error}",
+                "Conversations committed before this point are safe. Free some disk space "
+                "if the disk is full, then run the same import again: it resumes.",
+            ) from error
+        except BaseException:
+            writer.rollback()
+            raise
+        finally:
+            progress.close()
+        return newest
+
+    def _import_record(
+        self,
+        record: RawRecord,
+        writer: ArchiveWriter,
+        seen: set[str],
+        assets: AssetIndex,
+        asset_cache: dict[str, tuple[str | None, str | None]],
+    ) -> ParsedConversation | None:
+        if record.payload is None:
+            self.report.fail(record.origin, record.error or "unreadable record")
+            return None
+        payload_hash = hashlib.blake2b(record.payload, digest_size=16).digest()
+        known = writer.known_record(payload_hash)
+        if known is not None:
+            self.report.conversations[UNCHANGED] += 1
+            seen.add(known)
+            return None
+        try:
+            conv = parse_conversation(loads_conversation(record.payload))
+        except RecordError as error:
+            self.report.fail(record.origin, error.message)
+            return None
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as error:
+            # A parser bug on one odd record must not stop the other conversations.
+            self.report.fail(record.origin, f"could not parse ({type(error).__name__}: {error})")
+            return None
+        try:
+            with self.conn:  # a savepoint: a failed conversation leaves no trace
+                result = writer.write(conv)
+                if result.status != UNCHANGED:
+                    self._store_assets(conv, writer, assets, asset_cache)
+                writer.remember_record(payload_hash, conv.id)
+        except apsw.ConstraintError as error:
+            self.report.fail(record.origin, f"could not store: {error}", conv.id)
+            return None
+        seen.add(conv.id)
+        self.report.conversations[result.status] += 1
+        self.report.nodes_seen += len(conv.nodes)
+        self.report.nodes_added += result.nodes_added
+        if result.status == NEW:
+            self.report.profile_items += len(conv.profile)
+        for node in conv.nodes:
+            self.report.nodes_by_kind[node.kind] += 1
+        for issue in conv.issues:
+            self.report.anomaly(
+                issue.kind, issue.detail, conversation_id=conv.id, node_id=issue.node_id,
+                where=record.origin,
+            )
+        return conv
+
+    def _store_assets(
+        self,
+        conv: ParsedConversation,
+        writer: ArchiveWriter,
+        assets: AssetIndex,
+        cache: dict[str, tuple[str | None, str | None]],
+    ) -> None:
+        for node in conv.nodes:
+            for ref in node.assets:
+                self.report.assets["referenced"] += 1
+                if ref.pointer not in cache:
+                    cache[ref.pointer] = self._copy_asset(ref.pointer, conv.id, assets, writer)
+                sha, mime = cache[ref.pointer]
+                if sha is None:
+                    self.report.assets["missing"] += 1
+                    if len(self.report.missing_assets) < MAX_LISTED:
+                        self.report.missing_assets.append(
+                            {"pointer": ref.pointer, "conversation_id": conv.id,
+                             "node_id": node.node_id, "name": ref.name}
+                        )
+                else:
+                    self.report.assets["resolved"] += 1
+                writer.add_asset_ref(
+                    conv.id, node.node_id, ref.pointer, ref.kind, ref.name, ref.mime or mime, sha
+                )
+
+    def _copy_asset(
+        self, pointer: str, conv_id: str, assets: AssetIndex, writer: ArchiveWriter
+    ) -> tuple[str | None, str | None]:
+        member = assets.resolve(pointer, conv_id)
+        if member is None:
+            return None, None
+        try:
+            with assets.open(member) as stream:
+                sha, size, relpath = copy_asset(stream, self.paths.assets, member.mime,
+                                                member.display_name)
+        except (OSError, KeeperError) as error:
+            self.report.anomaly("unreadable_asset", str(error), where=member.member)
+            return None, None
+        writer.add_asset(sha, size, member.mime, relpath)
+        self.report.assets["copied"] += 1
+        return sha, member.mime
+
+    def _store_aux_files(self, source: ExportSource, writer: ArchiveWriter) -> None:
+        with self._transaction(writer):
+            for name, raw in source.aux_files():
+                writer.add_aux_file(name, raw)

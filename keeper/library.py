@@ -1,0 +1,135 @@
+"""The one API the CLI and the TUI call: open the archive, import, search, read, export."""
+
+from __future__ import annotations
+
+import glob
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO
+
+import apsw
+import orjson
+
+from keeper.errors import InputError, UsageError
+from keeper.importer import Importer, ImportReport, import_lock
+from keeper.paths import DataPaths, resolve_paths
+from keeper.search import Hit, search
+from keeper.store import open_connection, reader
+from keeper.store.filters import Filters
+
+
+def default_inputs(folder: Path = Path("exports")) -> list[Path]:
+    """Every ``*.zip`` in ``./exports``, the inputs of a bare ``keeper import``."""
+    found = sorted(Path(p) for p in glob.glob(str(folder / "*.zip")))
+    if not found:
+        raise InputError(
+            f"No export given and {folder}/ holds no .zip files.",
+            "Pass the export's path (keeper import ~/Downloads/chatgpt-export.zip) or put the "
+            "zip into ./exports/.",
+        )
+    return found
+
+
+class Library:
+    """An open keeper archive."""
+
+    def __init__(self, paths: DataPaths, conn: apsw.Connection) -> None:
+        self.paths = paths
+        self.conn = conn
+
+    @classmethod
+    def open(cls, db: str | None = None, *, create: bool = True) -> Library:
+        """Open (or create) the archive at ``db``, ``$KEEPER_DB`` or the default location."""
+        paths = resolve_paths(db)
+        return cls(paths, open_connection(paths, create=create))
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self.conn.close()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- import -----------------------------------------------------------------------
+    def import_exports(
+        self,
+        inputs: list[Path],
+        *,
+        show_progress: bool = True,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> ImportReport:
+        """Import exports (zip, folder, JSON, chat.html); one import at a time per archive."""
+        with import_lock(self.paths):
+            importer = Importer(
+                self.conn, self.paths, show_progress=show_progress, on_progress=on_progress
+            )
+            return importer.run(inputs)
+
+    # -- reading ------------------------------------------------------------------------
+    def search(
+        self, query: str, filters: Filters = Filters(), *, mode: str = "keyword", limit: int = 20
+    ) -> list[Hit]:
+        """Message-level hits for ``query``."""
+        return search(self.conn, query, filters, mode=mode, limit=limit)
+
+    def conversations(
+        self,
+        filters: Filters = Filters(),
+        *,
+        archived: bool | None = None,
+        sort: str = "updated",
+        limit: int | None = None,
+        title_like: str | None = None,
+    ) -> list[reader.ConversationRow]:
+        """Conversations matching ``filters``."""
+        return reader.list_conversations(
+            self.conn, filters, archived=archived, sort=sort, limit=limit, title_like=title_like
+        )
+
+    def conversation(self, conversation_id: str) -> tuple[reader.ConversationRow, list[reader.NodeRow]]:
+        """A conversation and all its nodes; UsageError if there is no such id."""
+        conv = reader.get_conversation(self.conn, conversation_id)
+        if conv is None:
+            raise UsageError(
+                f"No conversation with id {conversation_id!r}.",
+                "`keeper list` shows ids; a unique prefix of 6+ characters also works.",
+            )
+        return conv, reader.conversation_nodes(self.conn, conv.id)
+
+    def assets(self, conversation_id: str) -> list[dict]:
+        """Files a conversation references, with their copied paths (absolute) if present."""
+        refs = reader.asset_refs(self.conn, conversation_id)
+        for ref in refs:
+            if ref["path"]:
+                ref["path"] = str(self.paths.assets / ref["path"])
+        return refs
+
+    def stats(self) -> dict:
+        """Counts by model and by month."""
+        return reader.stats(self.conn)
+
+    def profile(self) -> list[dict]:
+        """Custom instructions and memories with their sources."""
+        return reader.profile_items(self.conn)
+
+    def export_chatgpt(self, out: IO[bytes], filters: Filters = Filters()) -> int:
+        """Write a ChatGPT-format ``conversations.json`` (the round trip); returns the count."""
+        count = 0
+        out.write(b"[")
+        for conversation in reader.export_raw_conversations(self.conn, filters):
+            if count:
+                out.write(b",\n")
+            out.write(orjson.dumps(conversation))
+            count += 1
+        out.write(b"]\n")
+        return count
+
+    def doctor(self) -> dict:
+        """Versions, capabilities and locations, for `keeper doctor`."""
+        from keeper.doctor import diagnose
+
+        return diagnose(self.conn, self.paths)
+

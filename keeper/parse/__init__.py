@@ -1,0 +1,1 @@
+"""Turn raw conversation dicts into typed trees with readable text."""

@@ -1,0 +1,252 @@
+"""Parse one raw conversation dict into a typed, repaired tree of nodes."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import orjson
+
+from keeper.errors import RecordError
+from keeper.parse.classify import classify, message_model, message_time
+from keeper.parse.content import extract_content
+from keeper.parse.content_types import MESSAGE, STRUCTURAL, AssetRef
+from keeper.parse.profile import ProfileItem, profile_items
+from keeper.parse.tree import TreeIssue, build_tree
+
+NO_MAPPING = "no_mapping"
+MALFORMED_NODE = "malformed_node"
+UNKNOWN_CONTENT = "unknown_content_type"
+MISSING_ID = "missing_id"
+
+
+@dataclass(slots=True)
+class ParsedNode:
+    """One node of the mapping: structure, classification, readable text and raw JSON."""
+
+    node_id: str
+    parent_id: str | None
+    position: int
+    message_id: str | None
+    role: str | None
+    author_name: str | None
+    content_type: str | None
+    kind: str
+    hidden: bool
+    on_path: bool
+    model: str | None
+    create_time: float | None
+    status: str | None
+    recipient: str | None
+    channel: str | None
+    text: str
+    raw: bytes
+    assets: list[AssetRef]
+
+
+@dataclass(slots=True)
+class ParsedConversation:
+    """A conversation ready for the store, plus what was wrong with it."""
+
+    id: str
+    title: str
+    create_time: float | None
+    update_time: float | None
+    model: str | None
+    gizmo_id: str | None
+    gizmo_type: str | None
+    is_archived: bool
+    current_node: str | None
+    meta_json: bytes  # the conversation object without "mapping"
+    mapping_index: int  # where "mapping" sat among the keys (-1: no mapping)
+    content_hash: bytes
+    nodes: list[ParsedNode]
+    issues: list[TreeIssue] = field(default_factory=list)
+    profile: list[ProfileItem] = field(default_factory=list)
+
+    @property
+    def message_count(self) -> int:
+        """Visible user and assistant turns on the visible thread."""
+        return sum(1 for node in self.nodes if node.on_path and node.kind == MESSAGE)
+
+
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _num(value: object) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    return None
+
+
+def conversation_id(record: dict) -> tuple[str, bool]:
+    """The record's id (``conversation_id``, then ``id``), or a stable synthetic one.
+
+    Returns the id and whether it had to be synthesised.
+    """
+    for key in ("conversation_id", "id"):
+        value = record.get(key)
+        if isinstance(value, str) and value:
+            return value, False
+    basis = orjson.dumps(
+        [record.get("title"), record.get("create_time"), sorted(_mapping_keys(record))[:8]]
+    )
+    return "synthetic-" + hashlib.blake2b(basis, digest_size=12).hexdigest(), True
+
+
+def _mapping_keys(record: dict) -> list[str]:
+    mapping = record.get("mapping")
+    return [str(key) for key in mapping] if isinstance(mapping, dict) else []
+
+
+def parse_conversation(record: object) -> ParsedConversation:
+    """Parse one conversation object. Raises RecordError if it is not an object at all."""
+    if not isinstance(record, dict):
+        raise RecordError(f"expected a conversation object, found {type(record).__name__}")
+    conv_id, synthetic = conversation_id(record)
+    mapping = record.get("mapping")
+    keys = list(record)
+    mapping_index = keys.index("mapping") if isinstance(mapping, dict) else -1
+    meta = {k: v for k, v in record.items() if k != "mapping" or mapping_index < 0}
+    default_model = _str(record.get("default_model_slug"))
+    issues: list[TreeIssue] = []
+    if synthetic:
+        issues.append(TreeIssue(MISSING_ID, None, "no conversation_id or id; synthesised one"))
+    nodes: list[ParsedNode] = []
+    profile: list[ProfileItem] = []
+    if isinstance(mapping, dict) and mapping:
+        nodes = _parse_nodes(mapping, record.get("current_node"), default_model, issues, profile)
+    elif isinstance(mapping, dict):
+        issues.append(TreeIssue(NO_MAPPING, None, "conversation has an empty mapping"))
+    else:
+        issues.append(TreeIssue(NO_MAPPING, None, "conversation has no mapping (empty shell)"))
+    return ParsedConversation(
+        id=conv_id,
+        title=_str(record.get("title")) or "",
+        create_time=_num(record.get("create_time")),
+        update_time=_num(record.get("update_time")),
+        model=default_model or _first_model(nodes),
+        gizmo_id=_str(record.get("gizmo_id")) or _str(record.get("conversation_template_id")),
+        gizmo_type=_str(record.get("gizmo_type")),
+        is_archived=record.get("is_archived") is True,
+        current_node=_str(record.get("current_node")),
+        meta_json=orjson.dumps(meta),
+        mapping_index=mapping_index,
+        content_hash=hashlib.blake2b(orjson.dumps(record), digest_size=16).digest(),
+        nodes=nodes,
+        issues=issues,
+        profile=profile,
+    )
+
+
+def _first_model(nodes: list[ParsedNode]) -> str | None:
+    for node in nodes:
+        if node.kind == MESSAGE and node.role == "assistant" and node.model:
+            return node.model
+    return None
+
+
+def _parse_nodes(
+    mapping: dict,
+    current_node: object,
+    default_model: str | None,
+    issues: list[TreeIssue],
+    profile: list[ProfileItem],
+) -> list[ParsedNode]:
+    order: list[str] = []
+    raw_parent: dict[str, object] = {}
+    listed: dict[str, list[str]] = {}
+    times: dict[str, float | None] = {}
+    messages: dict[str, object] = {}
+    for key, node in mapping.items():
+        node_id = str(key)
+        order.append(node_id)
+        if not isinstance(node, dict):
+            issues.append(TreeIssue(MALFORMED_NODE, node_id, f"node is {type(node).__name__}"))
+            raw_parent[node_id] = None
+            messages[node_id] = None
+            times[node_id] = None
+            continue
+        raw_parent[node_id] = node.get("parent")
+        kids = node.get("children")
+        if isinstance(kids, list):
+            listed[node_id] = [kid for kid in kids if isinstance(kid, str)]
+        message = node.get("message")
+        if message is not None and not isinstance(message, dict):
+            issues.append(
+                TreeIssue(MALFORMED_NODE, node_id, f"message is {type(message).__name__}")
+            )
+        messages[node_id] = message
+        times[node_id] = message_time(message) if isinstance(message, dict) else None
+    tree = build_tree(order, raw_parent, listed, times, current_node)
+    issues.extend(tree.issues)
+    on_path = set(tree.active_path)
+    parsed = []
+    for position, (node_id, node) in enumerate(zip(order, mapping.values(), strict=True)):
+        parsed.append(
+            _parse_node(
+                node_id,
+                position,
+                node,
+                messages[node_id],
+                tree.parent[node_id],
+                node_id in on_path,
+                times[node_id],
+                default_model,
+                issues,
+                profile,
+            )
+        )
+    return parsed
+
+
+def _parse_node(
+    node_id: str,
+    position: int,
+    node: object,
+    message: object,
+    parent_id: str | None,
+    on_path: bool,
+    when: float | None,
+    default_model: str | None,
+    issues: list[TreeIssue],
+    profile: list[ProfileItem],
+) -> ParsedNode:
+    kind, hidden = classify(message)
+    raw = orjson.dumps(node)
+    if kind == STRUCTURAL or not isinstance(message, dict):
+        return ParsedNode(
+            node_id, parent_id, position, None, None, None, None, STRUCTURAL, True, on_path,
+            None, when, None, None, None, "", raw, [],
+        )
+    content = extract_content(message)
+    author = message.get("author")
+    author = author if isinstance(author, dict) else {}
+    body = message.get("content")
+    content_type = _str(body.get("content_type")) if isinstance(body, dict) else None
+    if not content.known:
+        issues.append(TreeIssue(UNKNOWN_CONTENT, node_id, f"content_type {content_type!r}"))
+    profile.extend(profile_items(message, kind, content.text, node_id, when))
+    return ParsedNode(
+        node_id=node_id,
+        parent_id=parent_id,
+        position=position,
+        message_id=_str(message.get("id")),
+        role=_str(author.get("role")),
+        author_name=_str(author.get("name")),
+        content_type=content_type,
+        kind=kind,
+        hidden=hidden,
+        on_path=on_path,
+        model=message_model(message, default_model),
+        create_time=when,
+        status=_str(message.get("status")),
+        recipient=_str(message.get("recipient")),
+        channel=_str(message.get("channel")),
+        text=content.text,
+        raw=raw,
+        assets=content.assets,
+    )

@@ -1,0 +1,78 @@
+"""Open keeper's SQLite database: apsw, sqlite-vec loaded, WAL, private file modes."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import apsw
+
+from keeper.errors import StoreError
+from keeper.paths import DataPaths, ensure_private_dir
+from keeper.store.migrations import MIGRATIONS, migrate, schema_version
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def load_sqlite_vec(conn: apsw.Connection) -> None:
+    """Load the sqlite-vec extension into ``conn``."""
+    import sqlite_vec
+
+    conn.enable_load_extension(True)
+    try:
+        conn.load_extension(sqlite_vec.loadable_path())
+    except apsw.Error as error:
+        raise StoreError(
+            f"Could not load the sqlite-vec extension: {error}",
+            "Reinstall keeper's dependencies (pip install --force-reinstall sqlite-vec).",
+        ) from error
+    finally:
+        conn.enable_load_extension(False)
+
+
+def _create_private_file(path: Path) -> None:
+    """Create an empty 0600 database file so SQLite never makes a world-readable one."""
+    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    os.close(fd)
+
+
+def open_connection(paths: DataPaths, *, create: bool = True) -> apsw.Connection:
+    """Open the database at ``paths.db``, migrating it; create it only if ``create``."""
+    db = paths.db
+    if not create and not db.exists():
+        raise StoreError(
+            f"No keeper database at {db}.",
+            "Import an export first: keeper import path/to/export.zip",
+        )
+    ensure_private_dir(db.parent, owned=paths.is_default)
+    if not db.exists():
+        _create_private_file(db)
+    try:
+        conn = apsw.Connection(str(db))
+        conn.set_busy_timeout(BUSY_TIMEOUT_MS)
+        load_sqlite_vec(conn)
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = OFF")
+        conn.execute("PRAGMA temp_store = MEMORY")
+        conn.execute("PRAGMA cache_size = -65536")
+        _check_version(conn, db)
+    except apsw.Error as error:
+        raise StoreError(
+            f"Could not open the keeper database {db}: {error}",
+            "Check that the file is a keeper database and that the disk is not full; "
+            "`keeper doctor` shows more.",
+        ) from error
+    return conn
+
+
+def _check_version(conn: apsw.Connection, db: Path) -> None:
+    version = schema_version(conn)
+    if version > len(MIGRATIONS):
+        raise StoreError(
+            f"{db} was written by a newer keeper (schema {version}, this one knows "
+            f"{len(MIGRATIONS)}).",
+            "Upgrade keeper: pip install --upgrade keeper",
+        )
+    if version < len(MIGRATIONS):
+        migrate(conn)

@@ -1,0 +1,161 @@
+"""Append-only schema migrations. Never edit a shipped step; add a new one.
+
+``PRAGMA user_version`` records how many steps a database has applied.
+"""
+
+from __future__ import annotations
+
+import apsw
+
+# Each entry is one migration step, applied in order inside its own transaction.
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the archive: conversations, every node with its raw JSON, keyword index, assets,
+    #    profile items, import history.
+    """
+    CREATE TABLE conversations (
+        id              TEXT PRIMARY KEY,
+        title           TEXT NOT NULL DEFAULT '',
+        create_time     REAL,
+        update_time     REAL,
+        model           TEXT,
+        gizmo_id        TEXT,
+        gizmo_type      TEXT,
+        is_archived     INTEGER NOT NULL DEFAULT 0,
+        current_node    TEXT,
+        message_count   INTEGER NOT NULL DEFAULT 0,
+        meta_json       BLOB NOT NULL,
+        mapping_index   INTEGER NOT NULL DEFAULT -1,
+        content_hash    BLOB NOT NULL,
+        absent_since    INTEGER,
+        first_import    INTEGER,
+        last_import     INTEGER
+    ) WITHOUT ROWID;
+    CREATE INDEX conversations_update ON conversations(update_time);
+    CREATE INDEX conversations_gizmo ON conversations(gizmo_id);
+
+    CREATE TABLE nodes (
+        rowid           INTEGER PRIMARY KEY,
+        conversation_id TEXT NOT NULL REFERENCES conversations(id),
+        node_id         TEXT NOT NULL,
+        parent_id       TEXT,
+        position        INTEGER NOT NULL,
+        message_id      TEXT,
+        role            TEXT,
+        author_name     TEXT,
+        content_type    TEXT,
+        kind            TEXT NOT NULL,
+        hidden          INTEGER NOT NULL,
+        on_path         INTEGER NOT NULL,
+        in_latest       INTEGER NOT NULL DEFAULT 1,
+        model           TEXT,
+        create_time     REAL,
+        status          TEXT,
+        recipient       TEXT,
+        channel         TEXT,
+        text            TEXT NOT NULL DEFAULT '',
+        raw             BLOB NOT NULL,
+        UNIQUE (conversation_id, node_id)
+    );
+    CREATE INDEX nodes_time ON nodes(create_time);
+
+    CREATE TABLE node_revisions (
+        conversation_id TEXT NOT NULL,
+        node_id         TEXT NOT NULL,
+        raw             BLOB NOT NULL,
+        import_id       INTEGER,
+        PRIMARY KEY (conversation_id, node_id, raw)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE conversation_revisions (
+        conversation_id TEXT NOT NULL,
+        meta_json       BLOB NOT NULL,
+        import_id       INTEGER,
+        PRIMARY KEY (conversation_id, meta_json)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE record_hashes (
+        hash            BLOB PRIMARY KEY,
+        conversation_id TEXT NOT NULL
+    ) WITHOUT ROWID;
+
+    CREATE VIRTUAL TABLE message_fts USING fts5(
+        body, content='', contentless_delete=1,
+        tokenize='porter unicode61 remove_diacritics 2'
+    );
+    CREATE VIRTUAL TABLE title_fts USING fts5(
+        title, conversation_id UNINDEXED,
+        tokenize='porter unicode61 remove_diacritics 2'
+    );
+
+    CREATE TABLE assets (
+        sha256          TEXT PRIMARY KEY,
+        size            INTEGER NOT NULL,
+        mime            TEXT,
+        path            TEXT NOT NULL
+    ) WITHOUT ROWID;
+
+    CREATE TABLE asset_refs (
+        conversation_id TEXT NOT NULL,
+        node_id         TEXT NOT NULL,
+        pointer         TEXT NOT NULL,
+        kind            TEXT NOT NULL,
+        name            TEXT,
+        mime            TEXT,
+        sha256          TEXT REFERENCES assets(sha256),
+        PRIMARY KEY (conversation_id, node_id, pointer)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE profile_items (
+        id              INTEGER PRIMARY KEY,
+        kind            TEXT NOT NULL,
+        text            TEXT NOT NULL,
+        included        INTEGER NOT NULL DEFAULT 1,
+        edited_text     TEXT,
+        UNIQUE (kind, text)
+    );
+    CREATE TABLE profile_sources (
+        item_id         INTEGER NOT NULL REFERENCES profile_items(id),
+        conversation_id TEXT NOT NULL,
+        node_id         TEXT NOT NULL,
+        source          TEXT NOT NULL,
+        item_time       REAL,
+        PRIMARY KEY (item_id, conversation_id, node_id)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE aux_files (
+        name            TEXT NOT NULL,
+        sha256          TEXT NOT NULL,
+        raw             BLOB NOT NULL,
+        import_id       INTEGER,
+        PRIMARY KEY (name, sha256)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE imports (
+        id              INTEGER PRIMARY KEY,
+        started         REAL NOT NULL,
+        finished        REAL,
+        sources         TEXT NOT NULL,
+        exit_code       INTEGER,
+        report          BLOB
+    );
+    """,
+)
+
+
+def schema_version(conn: apsw.Connection) -> int:
+    """How many migration steps this database has applied."""
+    row = conn.execute("PRAGMA user_version").fetchone()
+    return int(row[0]) if row else 0
+
+
+def migrate(conn: apsw.Connection, steps: tuple[str, ...] = MIGRATIONS) -> int:
+    """Apply every step the database lacks; return the new version.
+
+    Each step and its version bump commit together, so a crash leaves a clean version.
+    """
+    current = schema_version(conn)
+    for version, sql in enumerate(steps[current:], start=current + 1):
+        with conn:
+            conn.execute(sql)
+            conn.execute(f"PRAGMA user_version = {version}")
+    return len(steps) if current < len(steps) else current

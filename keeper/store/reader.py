@@ -1,0 +1,267 @@
+"""Read queries: conversations, threads, stats, keyword candidates, raw round trip."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import apsw
+import orjson
+
+from keeper.store.filters import Filters
+
+
+@dataclass(slots=True)
+class ConversationRow:
+    """One conversation as listed."""
+
+    id: str
+    title: str
+    create_time: float | None
+    update_time: float | None
+    model: str | None
+    project: str | None
+    gizmo_type: str | None
+    is_archived: bool
+    message_count: int
+    absent: bool
+
+
+@dataclass(slots=True)
+class NodeRow:
+    """One stored node, without its raw JSON."""
+
+    rowid: int
+    node_id: str
+    parent_id: str | None
+    position: int
+    message_id: str | None
+    role: str | None
+    author_name: str | None
+    content_type: str | None
+    kind: str
+    hidden: bool
+    on_path: bool
+    in_latest: bool
+    model: str | None
+    create_time: float | None
+    recipient: str | None
+    text: str
+
+
+@dataclass(slots=True)
+class KeywordRow:
+    """A message that matched a keyword query, with its BM25 score (higher is better)."""
+
+    rowid: int
+    conversation_id: str
+    node_id: str
+    message_id: str | None
+    title: str
+    role: str | None
+    model: str | None
+    create_time: float | None
+    score: float
+    text: str
+
+
+_CONVERSATION_COLUMNS = (
+    "c.id, c.title, c.create_time, c.update_time, c.model, c.gizmo_id, c.gizmo_type, "
+    "c.is_archived, c.message_count, c.absent_since IS NOT NULL"
+)
+_SORTS = {
+    "updated": "coalesce(c.update_time, c.create_time) DESC",
+    "created": "c.create_time DESC",
+    "title": "c.title COLLATE NOCASE",
+    "messages": "c.message_count DESC",
+}
+
+
+def _conversation(row: tuple) -> ConversationRow:
+    return ConversationRow(
+        row[0], row[1], row[2], row[3], row[4], row[5], row[6], bool(row[7]), row[8], bool(row[9])
+    )
+
+
+def list_conversations(
+    conn: apsw.Connection,
+    filters: Filters = Filters(),
+    *,
+    archived: bool | None = None,
+    sort: str = "updated",
+    limit: int | None = None,
+    title_like: str | None = None,
+) -> list[ConversationRow]:
+    """Conversations matching ``filters``, newest first unless ``sort`` says otherwise."""
+    where, params = filters.conversation_clause()
+    if archived is not None:
+        where += " AND c.is_archived = ?"
+        params.append(int(archived))
+    if title_like:
+        where += " AND c.title LIKE ? ESCAPE '\\'"
+        escaped = title_like.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        params.append(f"%{escaped}%")
+    sql = (
+        f"SELECT {_CONVERSATION_COLUMNS} FROM conversations c WHERE {where} "
+        f"ORDER BY {_SORTS.get(sort, _SORTS['updated'])}"
+    )
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    return [_conversation(row) for row in conn.execute(sql, params)]
+
+
+def get_conversation(conn: apsw.Connection, conversation_id: str) -> ConversationRow | None:
+    """One conversation by exact id, or by a unique id prefix (at least 6 characters)."""
+    row = conn.execute(
+        f"SELECT {_CONVERSATION_COLUMNS} FROM conversations c WHERE c.id = ?", (conversation_id,)
+    ).fetchone()
+    if row is None and len(conversation_id) >= 6:
+        rows = conn.execute(
+            f"SELECT {_CONVERSATION_COLUMNS} FROM conversations c WHERE c.id >= ? AND c.id < ? "
+            "LIMIT 2",
+            (conversation_id, conversation_id + "\U0010ffff"),
+        ).fetchall()
+        row = rows[0] if len(rows) == 1 else None
+    return _conversation(row) if row else None
+
+
+def conversation_nodes(conn: apsw.Connection, conversation_id: str) -> list[NodeRow]:
+    """Every stored node of a conversation, in mapping order."""
+    rows = conn.execute(
+        "SELECT rowid, node_id, parent_id, position, message_id, role, author_name, "
+        "content_type, kind, hidden, on_path, in_latest, model, create_time, recipient, text "
+        "FROM nodes WHERE conversation_id = ? ORDER BY position, rowid",
+        (conversation_id,),
+    )
+    return [
+        NodeRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], bool(r[9]), bool(r[10]),
+                bool(r[11]), r[12], r[13], r[14], r[15])
+        for r in rows
+    ]
+
+
+def keyword_candidates(
+    conn: apsw.Connection, match: str, filters: Filters, limit: int
+) -> list[KeywordRow]:
+    """Messages matching the FTS5 expression ``match``, best BM25 first, filters applied
+    inside the query so a filtered search never comes back short."""
+    where, params = filters.node_clause()
+    sql = (
+        "SELECT n.rowid, n.conversation_id, n.node_id, n.message_id, c.title, n.role, n.model, "
+        "coalesce(n.create_time, c.create_time), -bm25(message_fts), n.text "
+        "FROM message_fts JOIN nodes n ON n.rowid = message_fts.rowid "
+        "JOIN conversations c ON c.id = n.conversation_id "
+        f"WHERE message_fts MATCH ? AND {where} ORDER BY bm25(message_fts) LIMIT ?"
+    )
+    return [KeywordRow(*row) for row in conn.execute(sql, [match, *params, limit])]
+
+
+def title_candidates(
+    conn: apsw.Connection, match: str, filters: Filters, limit: int
+) -> list[KeywordRow]:
+    """Conversations whose title matches, as a hit on their first visible message."""
+    where, params = filters.node_clause()
+    sql = (
+        "SELECT n.rowid, n.conversation_id, n.node_id, n.message_id, c.title, n.role, n.model, "
+        "coalesce(n.create_time, c.create_time), t.score, n.text FROM "
+        "(SELECT conversation_id AS cid, -bm25(title_fts) AS score FROM title_fts "
+        " WHERE title_fts MATCH ? ORDER BY bm25(title_fts) LIMIT ?) t "
+        "JOIN conversations c ON c.id = t.cid "
+        "JOIN nodes n ON n.rowid = (SELECT m.rowid FROM nodes m WHERE m.conversation_id = t.cid "
+        "  AND m.on_path = 1 AND m.kind = 'message' ORDER BY m.create_time, m.position LIMIT 1) "
+        f"WHERE {where} ORDER BY t.score DESC"
+    )
+    return [KeywordRow(*row) for row in conn.execute(sql, [match, limit, *params])]
+
+
+def stats(conn: apsw.Connection) -> dict:
+    """Conversations and messages by model and by month, plus totals."""
+    def pairs(sql: str) -> list[list]:
+        return [list(row) for row in conn.execute(sql)]
+
+    return {
+        "conversations": conn.execute("SELECT count(*) FROM conversations").fetchone()[0],
+        "messages": conn.execute("SELECT count(*) FROM nodes WHERE kind = 'message'").fetchone()[0],
+        "nodes": conn.execute("SELECT count(*) FROM nodes").fetchone()[0],
+        "conversations_by_model": pairs(
+            "SELECT coalesce(model, 'unknown'), count(*) FROM conversations "
+            "GROUP BY 1 ORDER BY 2 DESC"
+        ),
+        "messages_by_model": pairs(
+            "SELECT coalesce(model, 'unknown'), count(*) FROM nodes WHERE kind = 'message' "
+            "GROUP BY 1 ORDER BY 2 DESC"
+        ),
+        "conversations_by_month": pairs(
+            "SELECT coalesce(strftime('%Y-%m', create_time, 'unixepoch'), 'unknown'), count(*) "
+            "FROM conversations GROUP BY 1 ORDER BY 1"
+        ),
+        "messages_by_month": pairs(
+            "SELECT coalesce(strftime('%Y-%m', n.create_time, 'unixepoch'), 'unknown'), count(*) "
+            "FROM nodes n WHERE kind = 'message' GROUP BY 1 ORDER BY 1"
+        ),
+    }
+
+
+def export_raw_conversations(
+    conn: apsw.Connection, filters: Filters = Filters()
+) -> Iterator[dict]:
+    """Each conversation as the newest ChatGPT snapshot that was imported (the round trip)."""
+    where, params = filters.conversation_clause()
+    conversations = conn.execute(
+        f"SELECT c.id, c.meta_json, c.mapping_index FROM conversations c WHERE {where} "
+        "ORDER BY c.create_time, c.id",
+        params,
+    ).fetchall()
+    for conv_id, meta_json, mapping_index in conversations:
+        meta = orjson.loads(meta_json)
+        if mapping_index < 0:
+            yield meta
+            continue
+        mapping = {
+            node_id: orjson.loads(raw)
+            for node_id, raw in conn.execute(
+                "SELECT node_id, raw FROM nodes WHERE conversation_id = ? AND in_latest = 1 "
+                "ORDER BY position, rowid",
+                (conv_id,),
+            )
+        }
+        items = list(meta.items())
+        items.insert(mapping_index, ("mapping", mapping))
+        yield dict(items)
+
+
+def profile_items(conn: apsw.Connection) -> list[dict]:
+    """Custom instructions and memories with their earliest source, oldest first."""
+    rows = conn.execute(
+        "SELECT p.id, p.kind, p.text, p.included, p.edited_text, s.conversation_id, s.node_id, "
+        "s.source, s.item_time, c.title, s.n FROM profile_items p JOIN ("
+        "  SELECT item_id, conversation_id, node_id, source, item_time, "
+        "  count(*) OVER (PARTITION BY item_id) AS n, row_number() OVER (PARTITION BY item_id "
+        "  ORDER BY item_time IS NULL, item_time, conversation_id) AS rank FROM profile_sources"
+        ") s ON s.item_id = p.id AND s.rank = 1 "
+        "LEFT JOIN conversations c ON c.id = s.conversation_id ORDER BY s.item_time, p.id"
+    )
+    keys = ("id", "kind", "text", "included", "edited_text", "conversation_id", "node_id",
+            "source", "time", "conversation_title", "occurrences")
+    return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+def asset_refs(conn: apsw.Connection, conversation_id: str) -> list[dict]:
+    """The files a conversation references, with where keeper copied them (None: missing)."""
+    rows = conn.execute(
+        "SELECT r.node_id, r.pointer, r.kind, r.name, coalesce(r.mime, a.mime), a.path, a.size "
+        "FROM asset_refs r LEFT JOIN assets a ON a.sha256 = r.sha256 "
+        "WHERE r.conversation_id = ?",
+        (conversation_id,),
+    )
+    keys = ("node_id", "pointer", "kind", "name", "mime", "path", "size")
+    return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+def counts(conn: apsw.Connection) -> dict[str, int]:
+    """Row counts for doctor and status lines."""
+    return {
+        table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        for table in ("conversations", "nodes", "profile_items", "assets", "imports")
+    }

@@ -1,0 +1,39 @@
+"""Shared fixtures: a throwaway database location per test, never the user's real one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from keeper.paths import DataPaths, resolve_paths
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+PEER_FIXTURES = SHARED / "fixtures" / "peers"
+SAMPLE_EXPORT = REPO / "exports" / "sample-export.zip"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep every test away from the real data directory and from $KEEPER_DB."""
+    monkeypatch.delenv("KEEPER_DB", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture
+def db_paths(tmp_path: Path) -> DataPaths:
+    """Paths for a fresh database under the test's temporary folder."""
+    return resolve_paths(str(tmp_path / "data" / "keeper.db"))
+
+
+@pytest.fixture
+def conn(db_paths: DataPaths) -> Iterator[object]:
+    """An open connection to a fresh, migrated database."""
+    from keeper.store import open_connection
+
+    connection = open_connection(db_paths)
+    yield connection
+    connection.close()

@@ -1,0 +1,1 @@
+"""Benchmarks: run with `python -m tests.perf` (not part of the default test run)."""

@@ -1,0 +1,1 @@
+"""Deterministic synthetic ChatGPT data-export archives for keeper's tests and benchmarks."""

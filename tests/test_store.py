@@ -1,0 +1,91 @@
+"""The database: binding, sqlite-vec, WAL, migrations, file modes."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import apsw
+import pytest
+
+from keeper.errors import StoreError
+from keeper.paths import DataPaths, resolve_paths
+from keeper.store import open_connection
+from keeper.store.migrations import MIGRATIONS, migrate, schema_version
+
+
+def test_fresh_database_is_migrated_with_vec_and_fts5(db_paths: DataPaths) -> None:
+    conn = open_connection(db_paths)
+    assert schema_version(conn) == len(MIGRATIONS)
+    assert conn.execute("SELECT vec_version()").fetchone()[0].startswith("v")
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    assert {"conversations", "nodes", "message_fts", "assets", "profile_items"} <= tables
+    conn.close()
+
+
+def test_file_modes_are_private_from_creation(tmp_path: Path) -> None:
+    paths = resolve_paths(str(tmp_path / "private" / "keeper.db"))
+    old = os.umask(0o022)
+    try:
+        open_connection(paths).close()
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(os.stat(paths.db.parent).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(paths.db).st_mode) == 0o600
+
+
+def test_default_location_is_private(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    paths = resolve_paths(None)
+    assert paths.is_default and str(paths.db).startswith(str(tmp_path))
+    open_connection(paths).close()
+    assert stat.S_IMODE(os.stat(paths.data_dir).st_mode) == 0o700
+
+
+def test_env_variable_chooses_the_database(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("KEEPER_DB", str(tmp_path / "env.db"))
+    assert resolve_paths(None).db == tmp_path / "env.db"
+    assert resolve_paths(str(tmp_path / "flag.db")).db == tmp_path / "flag.db"
+
+
+def test_migrating_from_the_previous_schema_keeps_data(db_paths: DataPaths) -> None:
+    db_paths.db.parent.mkdir(parents=True)
+    conn = apsw.Connection(str(db_paths.db))
+    migrate(conn, MIGRATIONS[:-1])
+    marker = "CREATE TABLE keep_me (x)"
+    conn.execute(marker)
+    conn.execute("INSERT INTO keep_me VALUES (42)")
+    conn.close()
+    conn = open_connection(db_paths)
+    assert schema_version(conn) == len(MIGRATIONS)
+    assert conn.execute("SELECT x FROM keep_me").fetchone()[0] == 42
+    conn.close()
+
+
+def test_migrate_twice_is_a_no_op(conn: apsw.Connection) -> None:
+    before = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+    assert migrate(conn) == len(MIGRATIONS)
+    assert conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == before
+
+
+def test_newer_schema_is_refused(db_paths: DataPaths) -> None:
+    open_connection(db_paths).close()
+    raw = apsw.Connection(str(db_paths.db))
+    raw.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 5}")
+    raw.close()
+    with pytest.raises(StoreError, match="newer keeper"):
+        open_connection(db_paths)
+
+
+def test_missing_database_without_create(db_paths: DataPaths) -> None:
+    with pytest.raises(StoreError, match="No keeper database"):
+        open_connection(db_paths, create=False)
+
+
+def test_not_a_database_gives_a_clear_error(db_paths: DataPaths) -> None:
+    db_paths.db.parent.mkdir(parents=True)
+    db_paths.db.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="Could not open"):
+        open_connection(db_paths)
