@@ -14,7 +14,9 @@ from keeper.paths import ensure_private_dir
 CHUNK = 1 << 20
 
 
-def copy_asset(stream: BinaryIO, assets_dir: Path, mime: str | None, name: str) -> tuple[str, int, str]:
+def copy_asset(
+    stream: BinaryIO, assets_dir: Path, mime: str | None, name: str
+) -> tuple[str, int, str]:
     """Stream ``stream`` into ``assets_dir/<sha[:2]>/<sha><ext>``; returns (sha256, size, relpath).
 
     The bytes go to a temporary file first and are renamed into place, so a crash never

@@ -11,12 +11,16 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import orjson
 
-from keeper import __version__
+from keeper import __version__, continuity_cli
 from keeper.errors import KeeperError, UsageError
 from keeper.store.filters import Filters
+
+if TYPE_CHECKING:
+    from keeper.library import Library
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -70,7 +74,7 @@ def _add_filters(parser: argparse.ArgumentParser, *, roles: bool = True) -> None
     group.add_argument("--conversation", metavar="ID", help="one conversation")
 
 
-def _lib(args: argparse.Namespace, *, create: bool = True):  # type: ignore[no-untyped-def]
+def _lib(args: argparse.Namespace, *, create: bool = True) -> Library:
     from keeper.library import Library
 
     return Library.open(args.db, create=create)
@@ -97,7 +101,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     return int(data["exit_code"])
 
 
-def _search_one(library, query: str, filters: Filters, mode: str, limit: int) -> list[dict]:  # type: ignore[no-untyped-def]
+def _search_one(
+    library: Library, query: str, filters: Filters, mode: str, limit: int
+) -> list[dict]:
     return [hit.as_dict() for hit in library.search(query, filters, mode=mode, limit=limit)]
 
 
@@ -106,7 +112,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     if args.batch:
         return _search_batch(args)
     if not args.query:
-        raise UsageError("Give a query, e.g. keeper search \"sourdough starter\", or --batch FILE.")
+        raise UsageError('Give a query, e.g. keeper search "sourdough starter", or --batch FILE.')
     from keeper.render import format_time
     from keeper.search import group_by_conversation
     from keeper.snippet import mark
@@ -136,8 +142,18 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
-_BATCH_KEYS = {"query", "since", "until", "model", "role", "project", "conversation", "mode",
-               "limit", "include_hidden"}
+_BATCH_KEYS = {
+    "query",
+    "since",
+    "until",
+    "model",
+    "role",
+    "project",
+    "conversation",
+    "mode",
+    "limit",
+    "include_hidden",
+}
 
 
 def _search_batch(args: argparse.Namespace) -> int:
@@ -156,7 +172,7 @@ def _search_batch(args: argparse.Namespace) -> int:
             except orjson.JSONDecodeError as error:
                 raise UsageError(f"{path} line {number} is not JSON: {error}") from error
             if not isinstance(spec, dict) or not isinstance(spec.get("query"), str):
-                raise UsageError(f"{path} line {number} needs an object with a \"query\" string.")
+                raise UsageError(f'{path} line {number} needs an object with a "query" string.')
             unknown = set(spec) - _BATCH_KEYS
             if unknown:
                 raise UsageError(f"{path} line {number}: unknown keys {sorted(unknown)}.")
@@ -180,16 +196,25 @@ def cmd_list(args: argparse.Namespace) -> int:
             filters_from(args), archived=archived, sort=args.sort, limit=args.limit
         )
     if args.json:
-        _print_json([
-            {
-                "conversation_id": r.id, "title": r.title, "create_time": r.create_time,
-                "update_time": r.update_time, "created": iso_time(r.create_time),
-                "updated": iso_time(r.update_time), "model": r.model, "project": r.project,
-                "gizmo_type": r.gizmo_type, "is_archived": r.is_archived,
-                "message_count": r.message_count, "absent_from_latest_export": r.absent,
-            }
-            for r in rows
-        ])
+        _print_json(
+            [
+                {
+                    "conversation_id": r.id,
+                    "title": r.title,
+                    "create_time": r.create_time,
+                    "update_time": r.update_time,
+                    "created": iso_time(r.create_time),
+                    "updated": iso_time(r.update_time),
+                    "model": r.model,
+                    "project": r.project,
+                    "gizmo_type": r.gizmo_type,
+                    "is_archived": r.is_archived,
+                    "message_count": r.message_count,
+                    "absent_from_latest_export": r.absent,
+                }
+                for r in rows
+            ]
+        )
         return 0
     for r in rows:
         flags = " [archived]" if r.is_archived else ""
@@ -225,11 +250,15 @@ def cmd_stats(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(data)
         return 0
-    print(f"{data['conversations']:,} conversations, {data['messages']:,} messages "
-          f"({data['nodes']:,} nodes)\n")
-    for label, key in (("Messages by model", "messages_by_model"),
-                       ("Conversations by month", "conversations_by_month"),
-                       ("Messages by month", "messages_by_month")):
+    print(
+        f"{data['conversations']:,} conversations, {data['messages']:,} messages "
+        f"({data['nodes']:,} nodes)\n"
+    )
+    for label, key in (
+        ("Messages by model", "messages_by_model"),
+        ("Conversations by month", "conversations_by_month"),
+        ("Messages by month", "messages_by_month"),
+    ):
         print(label)
         rows = data[key]
         top = max((count for _, count in rows), default=1)
@@ -254,11 +283,61 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    """keeper export --format chatgpt -o FILE"""
-    out_path = Path(args.output)
-    with _lib(args, create=False) as library, open(out_path, "wb") as out:
-        count = library.export_chatgpt(out, filters_from(args))
-    print(f"Wrote {count:,} conversations to {out_path}", file=sys.stderr)
+    """keeper export --format chatgpt|markdown|jsonl-chat|sharegpt -o PATH"""
+    from keeper.continuity_cli import cmd_export as export_any
+
+    return export_any(args)
+
+
+def cmd_forget(args: argparse.Namespace) -> int:
+    """keeper forget ID [--yes]"""
+    from keeper.render import format_time
+
+    if args.scrub:
+        with _lib(args, create=False) as library:
+            if not library.scrub():
+                raise KeeperError(
+                    "Another keeper process is using the database, so it was not compacted.",
+                    "Close other keeper windows and imports, then run keeper forget --scrub again.",
+                )
+        print("The database was compacted; deleted text is gone from its files.")
+        return 0
+    if not args.id:
+        raise UsageError("Give the id of the conversation to forget (keeper list shows ids).")
+    with _lib(args, create=False) as library:
+        conv, nodes = library.conversation(args.id)
+        if not args.yes:
+            sys.stderr.write(
+                f"Forget {conv.title or '(untitled)'!r} [{conv.id}], "
+                f"{format_time(conv.create_time)}, {conv.message_count:,} messages "
+                f"({len(nodes):,} nodes)?\nThis deletes it from the archive for good: its "
+                "messages, search index entries, embeddings, and the files no other "
+                "conversation uses. Type yes to confirm: "
+            )
+            sys.stderr.flush()
+            try:
+                answer = input()
+            except EOFError:
+                answer = ""
+            if answer.strip().lower() not in ("y", "yes"):
+                sys.stderr.write("keeper: nothing was deleted.\n")
+                return 1
+        done = library.forget(conv.id)
+    if args.json:
+        _print_json(done)
+    else:
+        print(
+            f"Forgot {done['title'] or '(untitled)'!r} [{done['conversation_id']}]: "
+            f"{done['nodes']:,} nodes, {done['asset_files']:,} files, "
+            f"{done['profile_items']:,} profile items."
+        )
+    if not done["scrubbed"]:
+        sys.stderr.write(
+            "keeper: the conversation is deleted, but another keeper process kept the "
+            "database from being compacted, so old copies of its text may remain in free "
+            "space. Close other keeper windows, then run: keeper forget --scrub\n"
+        )
+        return 3
     return 0
 
 
@@ -274,19 +353,26 @@ def cmd_tui(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every command."""
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", default=argparse.SUPPRESS,
-                        help="database file (default: $KEEPER_DB or the user data folder)")
+    common.add_argument(
+        "--db",
+        default=argparse.SUPPRESS,
+        help="database file (default: $KEEPER_DB or the user data folder)",
+    )
     parser = argparse.ArgumentParser(
-        prog="keeper", parents=[common],
+        prog="keeper",
+        parents=[common],
         description="Keep your ChatGPT history: import exports, search, re-read, export.",
     )
     parser.add_argument("--version", action="version", version=f"keeper {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("import", parents=[common], help="import ChatGPT exports")
-    p.add_argument("paths", nargs="*", metavar="PATH",
-                   help="export zip, folder, conversations.json, shard, chat.html "
-                        "(default: ./exports/*.zip)")
+    p.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="export zip, folder, conversations.json, shard, chat.html (default: ./exports/*.zip)",
+    )
     p.add_argument("--no-embed", action="store_true", help="skip building embeddings")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(handler=cmd_import)
@@ -296,16 +382,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mode", choices=("hybrid", "keyword", "semantic"), default="keyword")
     p.add_argument("--limit", type=int, default=20, metavar="K")
     p.add_argument("--group", action="store_true", help="group hits by conversation")
-    p.add_argument("--include-hidden", action="store_true",
-                   help="also search tool output, reasoning and custom instructions")
+    p.add_argument(
+        "--include-hidden",
+        action="store_true",
+        help="also search tool output, reasoning and custom instructions",
+    )
     p.add_argument("--batch", metavar="FILE.jsonl", help="one JSON query object per line")
     p.add_argument("--json", action="store_true")
     _add_filters(p)
     p.set_defaults(handler=cmd_search)
 
     p = sub.add_parser("list", parents=[common], help="list conversations")
-    p.add_argument("--sort", choices=("updated", "created", "title", "messages"),
-                   default="updated")
+    p.add_argument("--sort", choices=("updated", "created", "title", "messages"), default="updated")
     p.add_argument("--archived", choices=("include", "only", "exclude"), default="include")
     p.add_argument("--limit", type=int, metavar="N")
     p.add_argument("--json", action="store_true")
@@ -315,8 +403,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("show", parents=[common], help="read one conversation")
     p.add_argument("id", help="conversation id (or a unique prefix)")
     p.add_argument("--all-branches", action="store_true", help="also show other branches")
-    p.add_argument("--hidden", action="store_true",
-                   help="include tool calls, reasoning, custom instructions")
+    p.add_argument(
+        "--hidden", action="store_true", help="include tool calls, reasoning, custom instructions"
+    )
     p.add_argument("--format", choices=("md", "json"), default="md")
     p.set_defaults(handler=cmd_show)
 
@@ -329,10 +418,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_doctor)
 
     p = sub.add_parser("export", parents=[common], help="export conversations")
-    p.add_argument("--format", choices=("chatgpt",), required=True)
-    p.add_argument("-o", "--output", required=True, metavar="FILE")
+    p.add_argument("--format", choices=continuity_cli.EXPORT_FORMATS, required=True)
+    p.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="PATH",
+        help="a file (a folder for --format markdown)",
+    )
+    continuity_cli.add_export_options(p)
     _add_filters(p, roles=False)
     p.set_defaults(handler=cmd_export)
+    continuity_cli.add_commands(sub, common)
+
+    p = sub.add_parser(
+        "forget", parents=[common], help="delete one conversation for good (asks first)"
+    )
+    p.add_argument("id", nargs="?", help="conversation id (or a unique prefix)")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.add_argument(
+        "--scrub",
+        action="store_true",
+        help="only compact the database so deleted text leaves its files",
+    )
+    p.add_argument("--json", action="store_true", help="print what was removed as JSON")
+    p.set_defaults(handler=cmd_forget)
     return parser
 
 

@@ -12,6 +12,7 @@ from keeper import __version__
 from keeper.paths import DataPaths, file_mode
 from keeper.store import reader
 from keeper.store.migrations import MIGRATIONS, schema_version
+from keeper.store.sql import scalar
 
 
 def _fts5(conn: apsw.Connection) -> bool:
@@ -39,9 +40,9 @@ def diagnose(conn: apsw.Connection, paths: DataPaths) -> dict:
         "platform": platform.platform(),
         "sqlite": apsw.sqlite_lib_version(),
         "apsw": apsw.apsw_version(),
-        "sqlite_vec": conn.execute("SELECT vec_version()").fetchone()[0],
+        "sqlite_vec": scalar(conn, "SELECT vec_version()"),
         "fts5": _fts5(conn),
-        "journal_mode": conn.execute("PRAGMA journal_mode").fetchone()[0],
+        "journal_mode": scalar(conn, "PRAGMA journal_mode"),
         "schema_version": schema_version(conn),
         "schema_latest": len(MIGRATIONS),
         "database": str(paths.db),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import os
@@ -15,12 +16,13 @@ from pathlib import Path
 import apsw
 
 from keeper.archive import AssetIndex, ExportSource, RawRecord, open_export
+from keeper.archive.container import READ_ERRORS
+from keeper.assetstore import copy_asset
 from keeper.errors import InputError, KeeperError, RecordError, StoreError
 from keeper.parse.conversation import ParsedConversation, parse_conversation
 from keeper.parse.jsontext import loads_conversation
 from keeper.paths import DataPaths
 from keeper.progress import Progress
-from keeper.assetstore import copy_asset
 from keeper.store.writer import NEW, UNCHANGED, UPDATED, ArchiveWriter, finish_import, start_import
 
 BATCH_NODES = 20_000
@@ -28,6 +30,8 @@ BATCH_SECONDS = 2.0
 MAX_LISTED = 500  # anomalies and missing assets listed one by one; counts stay complete
 
 EXIT_OK, EXIT_UNREADABLE, EXIT_PARTIAL = 0, 1, 3
+# Errors writing into the data directory: the disk (or quota, or file-size limit) is full.
+_DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 
 
 @dataclass
@@ -84,8 +88,7 @@ class ImportReport:
             "exit_code": self.exit_code,
             "sources": self.sources,
             "conversations": {
-                key: self.conversations[key]
-                for key in (NEW, UPDATED, UNCHANGED, "failed")
+                key: self.conversations[key] for key in (NEW, UPDATED, UNCHANGED, "failed")
             }
             | {"marked_absent": self.marked_absent},
             "nodes": {
@@ -101,8 +104,10 @@ class ImportReport:
                 "missing_list": self.missing_assets,
             },
             "profile_items": self.profile_items,
-            "anomalies": {"counts": dict(sorted(self.anomaly_counts.items())),
-                          "list": self.anomalies},
+            "anomalies": {
+                "counts": dict(sorted(self.anomaly_counts.items())),
+                "list": self.anomalies,
+            },
             "failed": self.failed,
             "elapsed_s": round(self.elapsed_s, 3),
             "nodes_per_s": round(self.nodes_seen / self.elapsed_s) if self.elapsed_s else 0,
@@ -147,17 +152,37 @@ class Importer:
     def run(self, inputs: list[Path]) -> ImportReport:
         """Import every input; never raises for bad input, only for a broken database."""
         started = time.monotonic()
-        import_id = start_import(self.conn, [str(p) for p in inputs])
+        try:
+            import_id = start_import(self.conn, [str(p) for p in inputs])
+        except apsw.Error as error:
+            raise self._write_failed(error) from error
         self.report.import_id = import_id
         writer = ArchiveWriter(self.conn, import_id)
+        completed = False
         try:
             for path in inputs:
                 self._import_source(path, writer)
+            completed = True
+        except apsw.Error as error:
+            raise self._write_failed(error) from error
         finally:
             self.report.elapsed_s = time.monotonic() - started
             report = self.report.as_dict()
-            finish_import(self.conn, import_id, self.report.exit_code, report)
+            try:
+                finish_import(self.conn, import_id, self.report.exit_code, report)
+            except apsw.Error as error:
+                # With the disk still full, storing the report fails too; the error that
+                # stopped the import (already propagating) is the one to show.
+                if completed:
+                    raise self._write_failed(error) from error
         return self.report
+
+    def _write_failed(self, error: BaseException) -> StoreError:
+        return StoreError(
+            f"Writing to {self.paths.db} failed: {error}",
+            "Conversations committed before this point are safe. Free some disk space "
+            "if the disk is full, then run the same import again: it resumes.",
+        )
 
     def _import_source(self, path: Path, writer: ArchiveWriter) -> None:
         entry: dict = {"path": str(path)}
@@ -231,11 +256,7 @@ class Importer:
             writer.commit()
         except apsw.Error as error:
             writer.rollback()
-            raise StoreError(
-                f"Writing to {self.paths.db} failed: {error}",
-                "Conversations committed before this point are safe. Free some disk space "
-                "if the disk is full, then run the same import again: it resumes.",
-            ) from error
+            raise self._write_failed(error) from error
         except BaseException:
             writer.rollback()
             raise
@@ -288,7 +309,10 @@ class Importer:
             self.report.nodes_by_kind[node.kind] += 1
         for issue in conv.issues:
             self.report.anomaly(
-                issue.kind, issue.detail, conversation_id=conv.id, node_id=issue.node_id,
+                issue.kind,
+                issue.detail,
+                conversation_id=conv.id,
+                node_id=issue.node_id,
                 where=record.origin,
             )
         return conv
@@ -310,8 +334,12 @@ class Importer:
                     self.report.assets["missing"] += 1
                     if len(self.report.missing_assets) < MAX_LISTED:
                         self.report.missing_assets.append(
-                            {"pointer": ref.pointer, "conversation_id": conv.id,
-                             "node_id": node.node_id, "name": ref.name}
+                            {
+                                "pointer": ref.pointer,
+                                "conversation_id": conv.id,
+                                "node_id": node.node_id,
+                                "name": ref.name,
+                            }
                         )
                 else:
                     self.report.assets["resolved"] += 1
@@ -327,9 +355,18 @@ class Importer:
             return None, None
         try:
             with assets.open(member) as stream:
-                sha, size, relpath = copy_asset(stream, self.paths.assets, member.mime,
-                                                member.display_name)
-        except (OSError, KeeperError) as error:
+                sha, size, relpath = copy_asset(
+                    stream, self.paths.assets, member.mime, member.display_name
+                )
+        except READ_ERRORS as error:
+            # A damaged member (bad CRC, cut short) is the export's problem: list it and go
+            # on. A full disk is not: stop, so this conversation (rolled back with its
+            # savepoint) gets its files when the import is run again.
+            if isinstance(error, OSError) and error.errno in _DISK_FULL:
+                raise self._write_failed(error) from error
+            self.report.anomaly("unreadable_asset", str(error), where=member.member)
+            return None, None
+        except KeeperError as error:
             self.report.anomaly("unreadable_asset", str(error), where=member.member)
             return None, None
         writer.add_asset(sha, size, member.mime, relpath)

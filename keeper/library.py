@@ -12,10 +12,12 @@ import orjson
 
 from keeper.errors import InputError, UsageError
 from keeper.importer import Importer, ImportReport, import_lock
+from keeper.pack.options import Pack, PackOptions
 from keeper.paths import DataPaths, resolve_paths
 from keeper.search import Hit, search
 from keeper.store import open_connection, reader
 from keeper.store.filters import Filters
+from keeper.summarize.model import Persona, Summary
 
 
 def default_inputs(folder: Path = Path("exports")) -> list[Path]:
@@ -89,7 +91,9 @@ class Library:
             self.conn, filters, archived=archived, sort=sort, limit=limit, title_like=title_like
         )
 
-    def conversation(self, conversation_id: str) -> tuple[reader.ConversationRow, list[reader.NodeRow]]:
+    def conversation(
+        self, conversation_id: str
+    ) -> tuple[reader.ConversationRow, list[reader.NodeRow]]:
         """A conversation and all its nodes; UsageError if there is no such id."""
         conv = reader.get_conversation(self.conn, conversation_id)
         if conv is None:
@@ -112,8 +116,69 @@ class Library:
         return reader.stats(self.conn)
 
     def profile(self) -> list[dict]:
-        """Custom instructions and memories with their sources."""
-        return reader.profile_items(self.conn)
+        """Custom instructions and memories with their sources, include flags, edits, and
+        ``first_seen``/``last_seen`` (the item's date, else its source conversation's)."""
+        from keeper.store.continuity import profile_item_times
+
+        times = profile_item_times(self.conn)
+        items = reader.profile_items(self.conn)
+        for item in items:
+            item["first_seen"], item["last_seen"] = times.get(item["id"], (None, None))
+        return items
+
+    # -- continuity: summaries, profile, persona, packs, exports ----------------------------
+    def summarize(self, conversation_id: str, *, llm_url: str | None = None) -> Summary:
+        """An offline summary of one conversation (cached; recomputed when it changes).
+
+        With ``llm_url`` (an OpenAI-compatible endpoint) an LLM abstract is added too."""
+        from keeper.summarize.engine import summarize_conversation
+
+        conv, _ = self.conversation(conversation_id)
+        return summarize_conversation(self.conn, conv.id, llm_url=llm_url)
+
+    def set_profile_item(
+        self, item_id: int, *, included: bool | None = None, edited_text: str | None = None
+    ) -> None:
+        """Include/exclude a profile item or edit its text for packs ("" clears the edit)."""
+        from keeper.store import continuity
+
+        if not continuity.set_profile_item(
+            self.conn, item_id, included=included, edited_text=edited_text
+        ):
+            raise UsageError(
+                f"No profile item with id {item_id}.", "`keeper profile` lists the item ids."
+            )
+
+    def persona(self, model: str | None = None) -> Persona:
+        """How ``model`` (default: the assistant model used most) spoke with this user."""
+        from keeper.summarize.persona import build_persona
+
+        return build_persona(self.conn, model)
+
+    def pack(self, options: PackOptions) -> Pack:
+        """A context pack for a new model, sized to ``options.budget`` tokens."""
+        from keeper.pack.builder import build_pack
+
+        return build_pack(self, options)
+
+    def export_markdown(self, out_dir: Path, filters: Filters = Filters()) -> int:
+        """One Obsidian-friendly Markdown file per conversation in ``out_dir``; the count."""
+        from keeper.pack.markdown_export import export_markdown
+
+        return export_markdown(self, out_dir, filters)
+
+    def export_chat_jsonl(
+        self,
+        out: IO[bytes],
+        filters: Filters = Filters(),
+        *,
+        style: str = "openai",
+        only_model: str | None = None,
+    ) -> int:
+        """Visible threads as chat fine-tuning JSONL (``openai`` or ``sharegpt``); the count."""
+        from keeper.pack.chat_export import export_chat_jsonl
+
+        return export_chat_jsonl(self, out, filters, style=style, only_model=only_model)
 
     def export_chatgpt(self, out: IO[bytes], filters: Filters = Filters()) -> int:
         """Write a ChatGPT-format ``conversations.json`` (the round trip); returns the count."""
@@ -133,3 +198,32 @@ class Library:
 
         return diagnose(self.conn, self.paths)
 
+    # -- forgetting ---------------------------------------------------------------------
+    def forget(self, conversation_id: str) -> dict:
+        """Delete one conversation and everything derived from it (nodes, keyword and vector
+        rows, revisions, profile items only it supported, asset files no other conversation
+        uses). The only way keeper ever deletes imported data; the CLI asks first."""
+        from keeper.store.forget import forget_conversation, scrub
+
+        conv, _ = self.conversation(conversation_id)
+        with import_lock(self.paths):
+            result = forget_conversation(self.conn, conv.id)
+            for relpath in result.asset_files:
+                (self.paths.assets / relpath).unlink(missing_ok=True)
+            scrubbed = scrub(self.conn)
+        return {
+            "conversation_id": conv.id,
+            "title": conv.title,
+            "nodes": result.nodes,
+            "asset_files": len(result.asset_files),
+            "profile_items": result.profile_items,
+            "other_rows": result.other_rows,
+            "scrubbed": scrubbed,
+        }
+
+    def scrub(self) -> bool:
+        """Compact the database so deleted text leaves its files; False if others kept it busy."""
+        from keeper.store.forget import scrub
+
+        with import_lock(self.paths):
+            return scrub(self.conn)

@@ -62,7 +62,10 @@ def _node_block(node: NodeRow, tree: ConversationTree) -> str:
 
 
 def conversation_markdown(
-    conv: ConversationRow, rows: list[NodeRow], *, all_branches: bool = False,
+    conv: ConversationRow,
+    rows: list[NodeRow],
+    *,
+    all_branches: bool = False,
     hidden: bool = False,
 ) -> str:
     """The visible thread as Markdown; with ``all_branches`` every other branch follows."""

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 
 def _counts(counter: dict[str, int]) -> str:
-    return ", ".join(f"{kind} {count:,}" for kind, count in
-                     sorted(counter.items(), key=lambda kv: -kv[1]))
+    return ", ".join(
+        f"{kind} {count:,}" for kind, count in sorted(counter.items(), key=lambda kv: -kv[1])
+    )
 
 
 def render_report(data: dict) -> str:
@@ -21,12 +22,17 @@ def render_report(data: dict) -> str:
     lines.append(
         f"  conversations: {conv['new']:,} new, {conv['updated']:,} updated, "
         f"{conv['unchanged']:,} unchanged, {conv['failed']:,} failed"
-        + (f", {conv['marked_absent']:,} no longer in this export (kept)"
-           if conv["marked_absent"] else "")
+        + (
+            f", {conv['marked_absent']:,} no longer in this export (kept)"
+            if conv["marked_absent"]
+            else ""
+        )
     )
     nodes = data["nodes"]
-    lines.append(f"  nodes: {nodes['seen']:,} read, {nodes['added']:,} added"
-                 + (f" ({_counts(nodes['by_kind'])})" if nodes["by_kind"] else ""))
+    lines.append(
+        f"  nodes: {nodes['seen']:,} read, {nodes['added']:,} added"
+        + (f" ({_counts(nodes['by_kind'])})" if nodes["by_kind"] else "")
+    )
     assets = data["assets"]
     if assets["referenced"]:
         lines.append(
@@ -45,7 +51,7 @@ def render_report(data: dict) -> str:
         lines.append(f"  … and {len(data['failed']) - 5} more skipped (keeper import --json)")
     lines.append(f"  time: {data['elapsed_s']:.1f}s ({data['nodes_per_s']:,} nodes/s)")
     if data["exit_code"] == 0:
-        lines.append("Keyword search is ready: keeper search \"words you remember\"")
+        lines.append('Keyword search is ready: keeper search "words you remember"')
     elif data["exit_code"] == 3:
         lines.append("Some records were skipped (listed above); everything else was stored.")
     return "\n".join(lines) + "\n"

@@ -101,8 +101,12 @@ def group_by_conversation(hits: list[Hit]) -> list[dict]:
     for hit in hits:
         group = groups.setdefault(
             hit.conversation_id,
-            {"conversation_id": hit.conversation_id, "title": hit.title, "score": hit.score,
-             "hits": []},
+            {
+                "conversation_id": hit.conversation_id,
+                "title": hit.title,
+                "score": hit.score,
+                "hits": [],
+            },
         )
         group["hits"].append(hit)
     return list(groups.values())

@@ -21,7 +21,9 @@ def _pattern(terms: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile("|".join(sorted(words, key=len, reverse=True)), re.IGNORECASE)
 
 
-def make_snippet(text: str, terms: tuple[str, ...], width: int = WIDTH) -> tuple[str, list[list[int]]]:
+def make_snippet(
+    text: str, terms: tuple[str, ...], width: int = WIDTH
+) -> tuple[str, list[list[int]]]:
     """A one-line excerpt of ``text`` around the first match and the [start, end) spans
     of every match inside it. Without a match, the start of the text."""
     flat = " ".join(text.split())
@@ -39,9 +41,7 @@ def make_snippet(text: str, terms: tuple[str, ...], width: int = WIDTH) -> tuple
     prefix = "…" if start else ""
     suffix = "…" if end < len(flat) else ""
     assert pattern is not None
-    spans = [
-        [m.start() + len(prefix), m.end() + len(prefix)] for m in pattern.finditer(excerpt)
-    ]
+    spans = [[m.start() + len(prefix), m.end() + len(prefix)] for m in pattern.finditer(excerpt)]
     return prefix + excerpt + suffix, spans
 
 

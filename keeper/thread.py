@@ -32,8 +32,13 @@ class ConversationTree:
         if not on_path:
             return []
         current = next(
-            (r for r in on_path if r.parent_id is None or r.parent_id not in self.nodes
-             or not self.nodes[r.parent_id].on_path),
+            (
+                r
+                for r in on_path
+                if r.parent_id is None
+                or r.parent_id not in self.nodes
+                or not self.nodes[r.parent_id].on_path
+            ),
             on_path[0],
         )
         path = [current]
@@ -58,8 +63,11 @@ class ConversationTree:
             row.node_id
             for row in sorted(self.nodes.values(), key=lambda r: (_time(r), r.position))
             if not row.on_path
-            and (row.parent_id is None or row.parent_id not in self.nodes
-                 or self.nodes[row.parent_id].on_path)
+            and (
+                row.parent_id is None
+                or row.parent_id not in self.nodes
+                or self.nodes[row.parent_id].on_path
+            )
         ]
 
     def subtree(self, node_id: str) -> list[NodeRow]:

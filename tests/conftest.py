@@ -37,3 +37,21 @@ def conn(db_paths: DataPaths) -> Iterator[object]:
     connection = open_connection(db_paths)
     yield connection
     connection.close()
+
+
+@pytest.fixture(scope="module")
+def sample_library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """The sample export, imported once per test module into a throwaway database."""
+    from tests.continuity_support import open_sample
+
+    library = open_sample(tmp_path_factory.mktemp("sample"))
+    yield library
+    library.close()
+
+
+@pytest.fixture(scope="module")
+def index() -> dict:
+    """Sample conversations by key (ids, titles, named node ids)."""
+    from tests.synth.generator import sample_index
+
+    return sample_index()

@@ -56,8 +56,14 @@ def all_messages(convs: list[Conv]) -> Iterator[tuple[Conv, dict[str, Any]]]:
 def text_of(msg: dict[str, Any]) -> str:
     content = msg["content"]
     out = [p if isinstance(p, str) else p.get("text", "") for p in content.get("parts", [])]
-    for key in ("text", "result", "content", "user_profile", "user_instructions",
-                "model_set_context"):
+    for key in (
+        "text",
+        "result",
+        "content",
+        "user_profile",
+        "user_instructions",
+        "model_set_context",
+    ):
         if isinstance(content.get(key), str):
             out.append(content[key])
     return "\n".join(out)
@@ -173,9 +179,15 @@ def test_sample_is_small(sample_path: Path) -> None:
 def test_sample_layout(sample: tuple[zipfile.ZipFile, list[Conv]]) -> None:
     zf, convs = sample
     names = zf.namelist()
-    for required in ("conversations-000.json", "conversations-001.json", "export_manifest.json",
-                     "user.json", "user_settings.json", "message_feedback.json",
-                     "conversation_asset_file_names.json"):
+    for required in (
+        "conversations-000.json",
+        "conversations-001.json",
+        "export_manifest.json",
+        "user.json",
+        "user_settings.json",
+        "message_feedback.json",
+        "conversation_asset_file_names.json",
+    ):
         assert required in names
     assert "conversations.json" not in names
     assert any(n.startswith("dalle-generations/") and n.endswith(".webp") for n in names)
@@ -184,7 +196,9 @@ def test_sample_layout(sample: tuple[zipfile.ZipFile, list[Conv]]) -> None:
     manifest = json.loads(zf.read("export_manifest.json"))
     assert manifest["version"] == 1
     assert manifest["logical_files"]["conversations.json"] == {
-        "files": ["conversations-000.json", "conversations-001.json"], "sharded": True}
+        "files": ["conversations-000.json", "conversations-001.json"],
+        "sharded": True,
+    }
     for entry in manifest["inventory"]:
         assert zf.getinfo(entry["path"]).file_size == entry["size_bytes"]
     assert 20 <= len(convs) <= 30
@@ -271,10 +285,11 @@ def _any(pred: Callable[[Conv, dict[str, Any]], bool]) -> Callable[[list[Conv]],
 def _pua_citations(convs: list[Conv]) -> bool:
     for _, msg in all_messages(convs):
         body = "".join(p for p in parts(msg) if isinstance(p, str))
-        refs = [r for r in meta(msg).get("content_references", [])
-                if r["type"] == "grouped_webpages"]
+        refs = [
+            r for r in meta(msg).get("content_references", []) if r["type"] == "grouped_webpages"
+        ]
         if CITE0 in body and refs:
-            return all(body[r["start_idx"]:r["end_idx"]] == r["matched_text"] for r in refs)
+            return all(body[r["start_idx"] : r["end_idx"]] == r["matched_text"] for r in refs)
     return False
 
 
@@ -283,21 +298,27 @@ def _tether_citations(convs: list[Conv]) -> bool:
         body = "".join(p for p in parts(msg) if isinstance(p, str))
         cites = meta(msg).get("citations", [])
         if "【3†source】" in body and cites:
-            return all(re.fullmatch(r"【\d+†source】", body[c["start_ix"]:c["end_ix"]])
-                       for c in cites)
+            return all(
+                re.fullmatch(r"【\d+†source】", body[c["start_ix"] : c["end_ix"]]) for c in cites
+            )
     return False
 
 
 def _nested_audio(c: Conv, m: dict[str, Any]) -> bool:
-    return any(isinstance(p, dict)
-               and p.get("content_type") == "real_time_user_audio_video_asset_pointer"
-               and p["audio_asset_pointer"]["content_type"] == "audio_asset_pointer"
-               for p in parts(m))
+    return any(
+        isinstance(p, dict)
+        and p.get("content_type") == "real_time_user_audio_video_asset_pointer"
+        and p["audio_asset_pointer"]["content_type"] == "audio_asset_pointer"
+        for p in parts(m)
+    )
 
 
 def _transcriptions(c: Conv, m: dict[str, Any]) -> list[dict[str, Any]]:
-    return [p for p in parts(m) if isinstance(p, dict)
-            and p.get("content_type") == "audio_transcription"]
+    return [
+        p
+        for p in parts(m)
+        if isinstance(p, dict) and p.get("content_type") == "audio_transcription"
+    ]
 
 
 def _slim(convs: list[Conv]) -> bool:
@@ -310,68 +331,107 @@ def _slim(convs: list[Conv]) -> bool:
 
 
 def _projects(convs: list[Conv]) -> bool:
-    ids = {c["gizmo_id"] for c in convs if c.get("gizmo_type") == "snorlax"
-           and re.fullmatch(r"g-p-[0-9a-f]{32}", c["gizmo_id"])
-           and c["conversation_template_id"] == c["gizmo_id"]}
+    ids = {
+        c["gizmo_id"]
+        for c in convs
+        if c.get("gizmo_type") == "snorlax"
+        and re.fullmatch(r"g-p-[0-9a-f]{32}", c["gizmo_id"])
+        and c["conversation_template_id"] == c["gizmo_id"]
+    }
     return len(ids) == 2
 
 
 def _memories(c: Conv, m: dict[str, Any]) -> bool:
-    return (ctype(m) == "model_editable_context"
-            and len(re.findall(r"\[\d{4}-\d{2}-\d{2}\]", m["content"]["model_set_context"])) >= 3)
+    return (
+        ctype(m) == "model_editable_context"
+        and len(re.findall(r"\[\d{4}-\d{2}-\d{2}\]", m["content"]["model_set_context"])) >= 3
+    )
 
 
 FEATURES: dict[str, Callable[[list[Conv]], bool]] = {
-    "sonic_webpage": _any(lambda c, m: ctype(m) == "sonic_webpage"
-                          and m["author"]["name"] == "web.run"),
+    "sonic_webpage": _any(
+        lambda c, m: ctype(m) == "sonic_webpage" and m["author"]["name"] == "web.run"
+    ),
     "web.run call": _any(lambda c, m: m["recipient"] == "web.run" and ctype(m) == "code"),
     "pua citations + content_references": _pua_citations,
     "tether_og citations": _tether_citations,
-    "browser search call": _any(lambda c, m: m["recipient"] == "browser"
-                                and m["content"]["text"].startswith("search(")),
+    "browser search call": _any(
+        lambda c, m: m["recipient"] == "browser" and m["content"]["text"].startswith("search(")
+    ),
     "tether_browsing_display": _any(lambda c, m: ctype(m) == "tether_browsing_display"),
     "tether_quote": _any(lambda c, m: ctype(m) == "tether_quote"),
     "python call": _any(lambda c, m: m["recipient"] == "python" and ctype(m) == "code"),
-    "execution_output": _any(lambda c, m: ctype(m) == "execution_output"
-                             and "aggregate_result" in meta(m)),
+    "execution_output": _any(
+        lambda c, m: ctype(m) == "execution_output" and "aggregate_result" in meta(m)
+    ),
     "dalle call": _any(lambda c, m: m["recipient"] == "dalle.text2im"),
-    "dalle image": _any(lambda c, m: m["author"]["name"] == "dalle.text2im" and any(
-        isinstance(p, dict) and p["metadata"]["dalle"] for p in parts(m))),
+    "dalle image": _any(
+        lambda c, m: (
+            m["author"]["name"] == "dalle.text2im"
+            and any(isinstance(p, dict) and p["metadata"]["dalle"] for p in parts(m))
+        )
+    ),
     "bio write": _any(lambda c, m: m["recipient"] == "bio"),
-    "bio result": _any(lambda c, m: m["author"]["name"] == "bio"
-                       and text_of(m) == "Model set context updated."),
+    "bio result": _any(
+        lambda c, m: m["author"]["name"] == "bio" and text_of(m) == "Model set context updated."
+    ),
     "canvas create": _any(lambda c, m: m["recipient"] == "canmore.create_textdoc"),
-    "canvas update": _any(lambda c, m: m["recipient"] == "canmore.update_textdoc"
-                          and "updates" in json.loads(m["content"]["text"])),
+    "canvas update": _any(
+        lambda c, m: (
+            m["recipient"] == "canmore.update_textdoc"
+            and "updates" in json.loads(m["content"]["text"])
+        )
+    ),
     "thoughts": _any(lambda c, m: ctype(m) == "thoughts" and m["content"]["thoughts"]),
     "reasoning_recap": _any(lambda c, m: ctype(m) == "reasoning_recap"),
-    "user_editable_context": _any(lambda c, m: ctype(m) == "user_editable_context"
-                                  and "Mika" in m["content"]["user_profile"]
-                                  and m["content"]["user_instructions"]),
+    "user_editable_context": _any(
+        lambda c, m: (
+            ctype(m) == "user_editable_context"
+            and "Mika" in m["content"]["user_profile"]
+            and m["content"]["user_instructions"]
+        )
+    ),
     "user_context_message_data": _any(
-        lambda c, m: m["author"]["role"] == "system"
-        and "about_user_message" in meta(m).get("user_context_message_data", {})),
+        lambda c, m: (
+            m["author"]["role"] == "system"
+            and "about_user_message" in meta(m).get("user_context_message_data", {})
+        )
+    ),
     "model_editable_context": _any(_memories),
     "system_error": _any(lambda c, m: ctype(m) == "system_error"),
-    "computer_output": _any(lambda c, m: ctype(m) == "computer_output"
-                            and m["content"]["screenshot"]["asset_pointer"]),
-    "image upload": _any(lambda c, m: m["author"]["role"] == "user" and any(
-        isinstance(p, dict) and p["content_type"] == "image_asset_pointer" for p in parts(m))),
+    "computer_output": _any(
+        lambda c, m: ctype(m) == "computer_output" and m["content"]["screenshot"]["asset_pointer"]
+    ),
+    "image upload": _any(
+        lambda c, m: (
+            m["author"]["role"] == "user"
+            and any(
+                isinstance(p, dict) and p["content_type"] == "image_asset_pointer" for p in parts(m)
+            )
+        )
+    ),
     "attachments": _any(lambda c, m: bool(meta(m).get("attachments"))),
     "voice nested audio pointer": _any(_nested_audio),
-    "voice transcription out": _any(lambda c, m: any(
-        t["direction"] == "out" for t in _transcriptions(c, m))),
-    "voice empty transcription": _any(lambda c, m: any(
-        t["direction"] == "in" and t["text"] == "" for t in _transcriptions(c, m))),
+    "voice transcription out": _any(
+        lambda c, m: any(t["direction"] == "out" for t in _transcriptions(c, m))
+    ),
+    "voice empty transcription": _any(
+        lambda c, m: any(t["direction"] == "in" and t["text"] == "" for t in _transcriptions(c, m))
+    ),
     "chinese": _any(lambda c, m: "喜欢" in text_of(m) and "猫" in text_of(m)),
     "japanese": _any(lambda c, m: "東京" in text_of(m) and "日本語の勉強" in text_of(m)),
-    "models": lambda cs: {"gpt-4o", "gpt-4", "o1", "gpt-5-thinking"} <= {
-        c.get("default_model_slug") for c in cs},
+    "models": lambda cs: (
+        {"gpt-4o", "gpt-4", "o1", "gpt-5-thinking"} <= {c.get("default_model_slug") for c in cs}
+    ),
     "gpt-5-thinking without message model_slug": lambda cs: any(
         c.get("default_model_slug") == "gpt-5-thinking"
-        and not any("model_slug" in meta(m) for m in messages(c)) for c in cs),
-    "custom gpt": lambda cs: any(c.get("gizmo_type") == "gpt"
-                                 and re.fullmatch(r"g-[0-9A-Za-z]{9}", c["gizmo_id"]) for c in cs),
+        and not any("model_slug" in meta(m) for m in messages(c))
+        for c in cs
+    ),
+    "custom gpt": lambda cs: any(
+        c.get("gizmo_type") == "gpt" and re.fullmatch(r"g-[0-9A-Za-z]{9}", c["gizmo_id"])
+        for c in cs
+    ),
     "two projects": _projects,
     "archived": lambda cs: any(c.get("is_archived") for c in cs),
     "null title": lambda cs: any(c["title"] is None for c in cs),
@@ -403,8 +463,12 @@ def test_sample_branches(by_key: dict[str, Conv], index: dict[str, Any]) -> None
 def test_sample_long_thread(by_key: dict[str, Conv]) -> None:
     conv = by_key["companion-long"]
     path = active_path(conv)
-    user_turns = [n for n in path if (conv["mapping"][n]["message"] or {}).get("author", {})
-                  .get("role") == "user" and ctype(conv["mapping"][n]["message"]) == "text"]
+    user_turns = [
+        n
+        for n in path
+        if (conv["mapping"][n]["message"] or {}).get("author", {}).get("role") == "user"
+        and ctype(conv["mapping"][n]["message"]) == "text"
+    ]
     assert len(user_turns) >= 60
     answers = [text_of(m) for m in messages(conv) if m["author"]["role"] == "assistant"]
     assert sum("little comet" in a for a in answers) >= 3
@@ -451,8 +515,12 @@ def test_write_export_layouts(tmp_path: Path) -> None:
         assert json.loads(zf.read("conversations.json")) == convs
     sharded = write_export(tmp_path / "sharded.zip", iter(convs), per_shard=3, aux={})
     with zipfile.ZipFile(sharded) as zf:
-        assert sorted(zf.namelist()) == ["conversations-000.json", "conversations-001.json",
-                                         "conversations-002.json", "export_manifest.json"]
+        assert sorted(zf.namelist()) == [
+            "conversations-000.json",
+            "conversations-001.json",
+            "conversations-002.json",
+            "export_manifest.json",
+        ]
     _, loaded = load_zip(sharded)
     assert loaded == convs
     folder = write_export(tmp_path / "dir", convs, layout="dir", assets={"a/b.dat": b"x"})
@@ -498,8 +566,14 @@ def test_large_export_hits_target(tmp_path: Path, target: int) -> None:
     assert 1_200 <= stats["json_bytes"] / nodes <= 3_200
     assert all(len(json.loads(zf.read(s))) == 100 for s in shards[:-1])
     types = {ctype(m) for _, m in all_messages(convs)}
-    assert {"text", "thoughts", "reasoning_recap", "code", "multimodal_text",
-            "user_editable_context"} <= types
+    assert {
+        "text",
+        "thoughts",
+        "reasoning_recap",
+        "code",
+        "multimodal_text",
+        "user_editable_context",
+    } <= types
     cjk = sum(bool(re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", c["title"] or "")) for c in convs)
     assert 0.05 <= cjk / len(convs) <= 0.3
     sizes = sorted(len(c["mapping"]) for c in convs)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -29,7 +31,7 @@ def assert_valid_path(tree: Tree) -> None:
     path = tree.active_path
     assert path, "a non-empty tree has a visible thread"
     assert tree.parent[path[0]] is None, "the thread starts at a root"
-    for up, down in zip(path, path[1:], strict=False):
+    for up, down in itertools.pairwise(path):
         assert tree.parent[down] == up, "each step goes from a parent to its child"
     assert path[-1] not in tree.children, "the thread ends at a leaf"
     assert len(set(path)) == len(path)
@@ -129,9 +131,7 @@ def random_trees(draw: st.DrawFn) -> tuple[dict[str, object], object, dict[str, 
             st.one_of(st.none(), st.sampled_from(ids), st.just("ghost"), st.integers(), st.just(""))
         )
     current = draw(st.one_of(st.none(), st.sampled_from(ids), st.just("ghost"), st.integers()))
-    times = {
-        node: draw(st.one_of(st.none(), st.floats(0, 1e9, allow_nan=False))) for node in ids
-    }
+    times = {node: draw(st.one_of(st.none(), st.floats(0, 1e9, allow_nan=False))) for node in ids}
     return parents, current, times
 
 

@@ -8,6 +8,10 @@ import re
 MAX_MEMBERS = 200_000
 # Conversation files are streamed, so this only stops absurd inputs, not big exports.
 MAX_CONVERSATION_BYTES = 16 * 1024**3
+# One conversation is held in memory while it is parsed and stored, which takes about
+# seven times its size at peak; a bigger one (or a zip bomb's single giant value) is
+# skipped and reported instead of exhausting memory. A 100 MB message still fits.
+MAX_RECORD_BYTES = 128 * 1024**2
 # Auxiliary JSON files are read whole.
 MAX_AUX_BYTES = 64 * 1024**2
 # Deflate cannot beat about 1032:1; real JSON and media stay far below this.

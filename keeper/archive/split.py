@@ -14,6 +14,8 @@ from typing import BinaryIO
 import numpy as np
 import numpy.typing as npt
 
+from keeper.archive import safety
+
 DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024
 
 _QUOTE = 0x22
@@ -21,6 +23,7 @@ _BACKSLASH = 0x5C
 _COMMA = 0x2C
 _WHITESPACE = b" \t\r\n"
 _BOM = b"\xef\xbb\xbf"
+_NONBLANK = re.compile(rb"[^ \t\r\n]")
 _WRAPPER_KEY = re.compile(rb'"conversations"[ \t\r\n]*:[ \t\r\n]*\Z')
 # The wrapper key must sit right before its "[", so a short tail is enough to recognise it.
 _TAIL = 512
@@ -35,6 +38,7 @@ Split = tuple[bytes | None, str | None, int]
 TRUNCATED = "truncated: "
 TRAILING = "trailing data: "
 NOT_JSON = "not JSON: "
+TOO_LARGE = "too large: "
 
 
 def error_kind(message: str) -> str:
@@ -43,6 +47,8 @@ def error_kind(message: str) -> str:
         return "trailing_data"
     if message.startswith(NOT_JSON):
         return "not_json"
+    if message.startswith(TOO_LARGE):
+        return "record_too_large"
     return "truncated_json"
 
 
@@ -188,6 +194,8 @@ class _Scanner:
         "leftover",
         "mask",
         "mask2",
+        "oversized",
+        "pending",
         "pieces",
         "scratch",
         "tail",
@@ -202,6 +210,10 @@ class _Scanner:
         self.array_level = 1 if is_array else -1
         self.buf_start = start + 1 if is_array else start
         self.pieces: list[bytes] = []
+        # Bytes of the value being read; past safety.MAX_RECORD_BYTES they are dropped
+        # (``oversized``) so one giant value, such as a zip bomb's, cannot exhaust memory.
+        self.pending = 0
+        self.oversized = False
         self.elem_open = False
         self.done = False
         self.leftover = b""
@@ -439,32 +451,63 @@ class _Scanner:
     def _scalar_before(self, chunk: bytes, base: int, pos: int, out: list[Split]) -> None:
         """Emit the pending gap bytes before ``pos`` if they hold a scalar value."""
         begin = self.buf_start - base
+        if self.oversized:
+            self._emit_oversized(base + pos, out)
+            return
         gap = chunk[begin:pos] if begin >= 0 else b"".join([*self.pieces, chunk[:pos]])
-        value = gap.strip(_WHITESPACE)
+        # A stray BOM between values (files joined by a tool) is not a value. Its bytes can
+        # never begin or end a JSON scalar, so stripping them as a set is safe.
+        value = gap.strip(_WHITESPACE + _BOM)
         if value:
             self.index += 1
             out.append((value, None, base + pos))
 
     def _emit(self, chunk: bytes, base: int, end: int, out: list[Split]) -> None:
         """Emit the pending element, which ends at chunk offset ``end``."""
+        if self.oversized:
+            self._emit_oversized(base + end, out)
+            return
         begin = self.buf_start - base
         value = chunk[begin:end] if begin >= 0 else b"".join([*self.pieces, chunk[:end]])
         self.index += 1
         out.append((value, None, base + end))
 
+    def _emit_oversized(self, position: int, out: list[Split]) -> None:
+        """Report the value whose bytes were dropped for being over the size limit."""
+        limit = safety.MAX_RECORD_BYTES
+        out.append(
+            (
+                None,
+                TOO_LARGE + f"element #{self.index} (starting at byte {self.buf_start}) is "
+                f"over {limit // 1024**2:,} MiB, the most keeper reads as one conversation; "
+                "it was skipped",
+                position,
+            )
+        )
+        self.index += 1
+
     def _reset(self, start: int) -> None:
         self.buf_start = start
         self.pieces = []
+        self.pending = 0
+        self.oversized = False
 
     def _keep_pending(self, chunk: bytes, base: int) -> None:
         """Keep the bytes of the unfinished element (or gap) for the next chunk."""
         begin = self.buf_start - base
-        if begin >= len(chunk):
+        if begin >= len(chunk) or self.oversized:
             return
-        if begin <= 0:
-            self.pieces.append(chunk)
-        else:
-            self.pieces.append(chunk[begin:])
+        piece = chunk if begin <= 0 else chunk[begin:]
+        if not self.elem_open and not self.pieces and _NONBLANK.search(piece) is None:
+            # A blank gap between values: nothing to keep, however long it runs.
+            self.buf_start = base + len(chunk)
+            return
+        self.pending += len(piece)
+        if self.pending > safety.MAX_RECORD_BYTES:
+            self.oversized = True
+            self.pieces = []
+            return
+        self.pieces.append(piece)
 
 
 class _LazyQuotes:

@@ -21,7 +21,9 @@ NODE_KINDS = (STRUCTURAL, MESSAGE, SYSTEM, CONTEXT, MEMORY, REASONING, TOOL_CALL
 class AssetRef:
     """A pointer to a file (image, audio, video, upload) referenced by a message."""
 
-    pointer: str  # as written in the export, e.g. "file-service://file-abc", "sediment://file_00..."
+    pointer: (
+        str  # as written in the export, e.g. "file-service://file-abc", "sediment://file_00..."
+    )
     kind: str  # "image" | "audio" | "video" | "file"
     name: str | None = None  # original file name when the export says it
     mime: str | None = None

@@ -219,8 +219,24 @@ def _parse_node(
     raw = orjson.dumps(node)
     if kind == STRUCTURAL or not isinstance(message, dict):
         return ParsedNode(
-            node_id, parent_id, position, None, None, None, None, STRUCTURAL, True, on_path,
-            None, when, None, None, None, "", raw, [],
+            node_id,
+            parent_id,
+            position,
+            None,
+            None,
+            None,
+            None,
+            STRUCTURAL,
+            True,
+            on_path,
+            None,
+            when,
+            None,
+            None,
+            None,
+            "",
+            raw,
+            [],
         )
     content = extract_content(message)
     author = message.get("author")

@@ -139,7 +139,39 @@ MIGRATIONS: tuple[str, ...] = (
         report          BLOB
     );
     """,
+    # 2: PLACEHOLDER: embeddings, chunks, vectors (search helper). Step 3 below must be
+    #    appended to this tuple right after step 2 lands, as ``STEP_3_CONTINUITY,``.
 )
+
+# 3: continuity: the summary cache (keyed by conversations.content_hash and algorithm
+#    version), cached LLM abstracts, corpus term document frequencies for keywords.
+#    IF NOT EXISTS because keeper.store.continuity.ensure_schema creates the same tables
+#    on databases that do not have this step yet.
+STEP_3_CONTINUITY = """
+    CREATE TABLE IF NOT EXISTS summaries (
+        conversation_id TEXT PRIMARY KEY,
+        content_hash    BLOB NOT NULL,
+        version         INTEGER NOT NULL,
+        data            BLOB NOT NULL,
+        created         REAL NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS llm_summaries (
+        conversation_id TEXT NOT NULL,
+        endpoint        TEXT NOT NULL,
+        content_hash    BLOB NOT NULL,
+        text            TEXT NOT NULL,
+        created         REAL NOT NULL,
+        PRIMARY KEY (conversation_id, endpoint)
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS term_df (
+        term            TEXT PRIMARY KEY,
+        df              INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS continuity_meta (
+        key             TEXT PRIMARY KEY,
+        value           TEXT NOT NULL
+    ) WITHOUT ROWID;
+"""
 
 
 def schema_version(conn: apsw.Connection) -> int:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import cast
 
 import apsw
 import orjson
 
 from keeper.store.filters import Filters
+from keeper.store.sql import scalar
 
 
 @dataclass(slots=True)
@@ -135,8 +137,24 @@ def conversation_nodes(conn: apsw.Connection, conversation_id: str) -> list[Node
         (conversation_id,),
     )
     return [
-        NodeRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], bool(r[9]), bool(r[10]),
-                bool(r[11]), r[12], r[13], r[14], r[15])
+        NodeRow(
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            r[5],
+            r[6],
+            r[7],
+            r[8],
+            bool(r[9]),
+            bool(r[10]),
+            bool(r[11]),
+            r[12],
+            r[13],
+            r[14],
+            r[15],
+        )
         for r in rows
     ]
 
@@ -177,13 +195,14 @@ def title_candidates(
 
 def stats(conn: apsw.Connection) -> dict:
     """Conversations and messages by model and by month, plus totals."""
+
     def pairs(sql: str) -> list[list]:
         return [list(row) for row in conn.execute(sql)]
 
     return {
-        "conversations": conn.execute("SELECT count(*) FROM conversations").fetchone()[0],
-        "messages": conn.execute("SELECT count(*) FROM nodes WHERE kind = 'message'").fetchone()[0],
-        "nodes": conn.execute("SELECT count(*) FROM nodes").fetchone()[0],
+        "conversations": scalar(conn, "SELECT count(*) FROM conversations"),
+        "messages": scalar(conn, "SELECT count(*) FROM nodes WHERE kind = 'message'"),
+        "nodes": scalar(conn, "SELECT count(*) FROM nodes"),
         "conversations_by_model": pairs(
             "SELECT coalesce(model, 'unknown'), count(*) FROM conversations "
             "GROUP BY 1 ORDER BY 2 DESC"
@@ -203,9 +222,7 @@ def stats(conn: apsw.Connection) -> dict:
     }
 
 
-def export_raw_conversations(
-    conn: apsw.Connection, filters: Filters = Filters()
-) -> Iterator[dict]:
+def export_raw_conversations(conn: apsw.Connection, filters: Filters = Filters()) -> Iterator[dict]:
     """Each conversation as the newest ChatGPT snapshot that was imported (the round trip)."""
     where, params = filters.conversation_clause()
     conversations = conn.execute(
@@ -213,8 +230,9 @@ def export_raw_conversations(
         "ORDER BY c.create_time, c.id",
         params,
     ).fetchall()
-    for conv_id, meta_json, mapping_index in conversations:
-        meta = orjson.loads(meta_json)
+    for conv_id, meta_json, position in conversations:
+        meta = orjson.loads(cast(str | bytes, meta_json))
+        mapping_index = int(cast(int, position))
         if mapping_index < 0:
             yield meta
             continue
@@ -242,8 +260,19 @@ def profile_items(conn: apsw.Connection) -> list[dict]:
         ") s ON s.item_id = p.id AND s.rank = 1 "
         "LEFT JOIN conversations c ON c.id = s.conversation_id ORDER BY s.item_time, p.id"
     )
-    keys = ("id", "kind", "text", "included", "edited_text", "conversation_id", "node_id",
-            "source", "time", "conversation_title", "occurrences")
+    keys = (
+        "id",
+        "kind",
+        "text",
+        "included",
+        "edited_text",
+        "conversation_id",
+        "node_id",
+        "source",
+        "time",
+        "conversation_title",
+        "occurrences",
+    )
     return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
@@ -262,6 +291,6 @@ def asset_refs(conn: apsw.Connection, conversation_id: str) -> list[dict]:
 def counts(conn: apsw.Connection) -> dict[str, int]:
     """Row counts for doctor and status lines."""
     return {
-        table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        table: scalar(conn, f"SELECT count(*) FROM {table}")
         for table in ("conversations", "nodes", "profile_items", "assets", "imports")
     }

@@ -22,6 +22,7 @@ from keeper.parse.content_types import STRUCTURAL
 from keeper.parse.conversation import ParsedConversation, ParsedNode
 from keeper.parse.profile import ProfileItem
 from keeper.store.fts_text import index_text
+from keeper.store.sql import scalar
 
 NEW, UPDATED, UNCHANGED = "new", "updated", "unchanged"
 
@@ -132,9 +133,18 @@ class ArchiveWriter:
 
     def _conversation_row(self, conv: ParsedConversation) -> tuple:
         return (
-            conv.title, conv.create_time, conv.update_time, conv.model, conv.gizmo_id,
-            conv.gizmo_type, int(conv.is_archived), conv.current_node, conv.message_count,
-            conv.meta_json, conv.mapping_index, conv.content_hash,
+            conv.title,
+            conv.create_time,
+            conv.update_time,
+            conv.model,
+            conv.gizmo_id,
+            conv.gizmo_type,
+            int(conv.is_archived),
+            conv.current_node,
+            conv.message_count,
+            conv.meta_json,
+            conv.mapping_index,
+            conv.content_hash,
         )
 
     def _insert_conversation(self, conv: ParsedConversation) -> None:
@@ -164,14 +174,28 @@ class ArchiveWriter:
             )
 
     # -- nodes ----------------------------------------------------------------------
-    def _node_row(
-        self, rowid: int, conv_id: str, node: ParsedNode, *, in_latest: bool
-    ) -> tuple:
+    def _node_row(self, rowid: int, conv_id: str, node: ParsedNode, *, in_latest: bool) -> tuple:
         return (
-            rowid, conv_id, node.node_id, node.parent_id, node.position, node.message_id,
-            node.role, node.author_name, node.content_type, node.kind, int(node.hidden),
-            int(node.on_path and in_latest), int(in_latest), node.model, node.create_time,
-            node.status, node.recipient, node.channel, node.text, node.raw,
+            rowid,
+            conv_id,
+            node.node_id,
+            node.parent_id,
+            node.position,
+            node.message_id,
+            node.role,
+            node.author_name,
+            node.content_type,
+            node.kind,
+            int(node.hidden),
+            int(node.on_path and in_latest),
+            int(in_latest),
+            node.model,
+            node.create_time,
+            node.status,
+            node.recipient,
+            node.channel,
+            node.text,
+            node.raw,
         )
 
     def _insert_nodes(
@@ -248,12 +272,14 @@ class ArchiveWriter:
             self.conn.execute(
                 "INSERT OR IGNORE INTO profile_items (kind, text) VALUES (?, ?)", (item.kind, text)
             )
-            row = self.conn.execute(
-                "SELECT id FROM profile_items WHERE kind = ? AND text = ?", (item.kind, text)
-            ).fetchone()
+            item_id = scalar(
+                self.conn,
+                "SELECT id FROM profile_items WHERE kind = ? AND text = ?",
+                (item.kind, text),
+            )
             self.conn.execute(
                 "INSERT OR IGNORE INTO profile_sources VALUES (?, ?, ?, ?, ?)",
-                (row[0], conv_id, item.node_id, item.source, item.item_time),
+                (item_id, conv_id, item.node_id, item.source, item.item_time),
             )
 
     def add_asset(self, sha256: str, size: int, mime: str | None, path: str) -> None:

@@ -62,16 +62,22 @@ def bench_import(nodes: int) -> dict:
 def main(argv: list[str] | None = None) -> None:
     """Print the import benchmark's numbers."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--nodes", type=int, action="append",
-                        help="archive size in nodes (repeatable; default 250000)")
+    parser.add_argument(
+        "--nodes",
+        type=int,
+        action="append",
+        help="archive size in nodes (repeatable; default 250000)",
+    )
     args = parser.parse_args(argv)
     for nodes in args.nodes or [250_000]:
         result = bench_import(nodes)
         print("import:", orjson.dumps(result).decode())
         ok_speed = result["nodes_per_s"] >= 50_000
         ok_memory = result["peak_rss_mb"] <= 300
-        print(f"  bar >= 50,000 nodes/s: {'PASS' if ok_speed else 'FAIL'}; "
-              f"bar peak RSS <= 300 MB: {'PASS' if ok_memory else 'FAIL'}")
+        print(
+            f"  bar >= 50,000 nodes/s: {'PASS' if ok_speed else 'FAIL'}; "
+            f"bar peak RSS <= 300 MB: {'PASS' if ok_memory else 'FAIL'}"
+        )
 
 
 if __name__ == "__main__":

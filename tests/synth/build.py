@@ -142,7 +142,10 @@ def multimodal(*parts: Any) -> Json:
 def code(body: str, language: str = "unknown") -> Json:
     """A ``code`` payload: the input an assistant sends to a tool."""
     return {
-        "content_type": "code", "language": language, "response_format_name": None, "text": body,
+        "content_type": "code",
+        "language": language,
+        "response_format_name": None,
+        "text": body,
     }
 
 
@@ -217,22 +220,62 @@ def transcription(body: str, direction: str, decoding_id: str | None = None) -> 
 _TOP_LEVEL: dict[str, tuple[str, ...]] = {
     "2023": ("plugin_ids",),
     "2024": (
-        "plugin_ids", "conversation_id", "conversation_template_id", "gizmo_id", "gizmo_type",
-        "is_archived", "safe_urls", "default_model_slug", "conversation_origin", "voice",
+        "plugin_ids",
+        "conversation_id",
+        "conversation_template_id",
+        "gizmo_id",
+        "gizmo_type",
+        "is_archived",
+        "safe_urls",
+        "default_model_slug",
+        "conversation_origin",
+        "voice",
         "async_status",
     ),
     "2025": (
-        "plugin_ids", "conversation_id", "conversation_template_id", "gizmo_id", "gizmo_type",
-        "is_archived", "is_starred", "safe_urls", "blocked_urls", "default_model_slug",
-        "conversation_origin", "is_read_only", "voice", "async_status", "disabled_tool_ids",
-        "is_do_not_remember", "memory_scope",
+        "plugin_ids",
+        "conversation_id",
+        "conversation_template_id",
+        "gizmo_id",
+        "gizmo_type",
+        "is_archived",
+        "is_starred",
+        "safe_urls",
+        "blocked_urls",
+        "default_model_slug",
+        "conversation_origin",
+        "is_read_only",
+        "voice",
+        "async_status",
+        "disabled_tool_ids",
+        "is_do_not_remember",
+        "memory_scope",
     ),
     "2026": (
-        "plugin_ids", "conversation_id", "conversation_template_id", "gizmo_id", "gizmo_type",
-        "is_archived", "is_starred", "safe_urls", "blocked_urls", "default_model_slug",
-        "conversation_origin", "is_read_only", "voice", "async_status", "disabled_tool_ids",
-        "is_do_not_remember", "memory_scope", "context_scopes", "sugar_item_id",
-        "sugar_item_visible", "is_study_mode", "owner", "pinned_time", "atlas_mode_enabled",
+        "plugin_ids",
+        "conversation_id",
+        "conversation_template_id",
+        "gizmo_id",
+        "gizmo_type",
+        "is_archived",
+        "is_starred",
+        "safe_urls",
+        "blocked_urls",
+        "default_model_slug",
+        "conversation_origin",
+        "is_read_only",
+        "voice",
+        "async_status",
+        "disabled_tool_ids",
+        "is_do_not_remember",
+        "memory_scope",
+        "context_scopes",
+        "sugar_item_id",
+        "sugar_item_visible",
+        "is_study_mode",
+        "owner",
+        "pinned_time",
+        "atlas_mode_enabled",
     ),
 }
 
@@ -309,8 +352,10 @@ class ConversationBuilder:
     def root(self, node_id: str | None = None) -> str:
         """Add the message-less root node (``client-created-root`` from 2025 on)."""
         if node_id is None:
-            node_id = "client-created-root" if self.era in ("2025", "2026") else self._new_id(
-                "root", None
+            node_id = (
+                "client-created-root"
+                if self.era in ("2025", "2026")
+                else self._new_id("root", None)
             )
         self.mapping[node_id] = {"id": node_id, "message": None, "parent": None, "children": []}
         return node_id
@@ -344,8 +389,10 @@ class ConversationBuilder:
         metadata = {} if bare else self._base_meta(role, parent, model)
         if role == "assistant" and recipient != "all" and "finish_details" in metadata:
             # Tool calls end on the <|call|> token rather than <|end|>.
-            metadata["finish_details"] = {"type": "stop", "stop_tokens": [
-                200007 if self.era >= "2024" else 100265]}
+            metadata["finish_details"] = {
+                "type": "stop",
+                "stop_tokens": [200007 if self.era >= "2024" else 100265],
+            }
         if hidden:
             metadata["is_visually_hidden_from_conversation"] = True
         if meta:
@@ -367,7 +414,10 @@ class ConversationBuilder:
         if self.slim:
             del message["status"], message["metadata"]
         self.mapping[node_id] = {
-            "id": node_id, "message": message, "parent": parent, "children": [],
+            "id": node_id,
+            "message": message,
+            "parent": parent,
+            "children": [],
         }
         return node_id
 
@@ -413,8 +463,15 @@ class ConversationBuilder:
     def system(self, parent: str) -> str:
         """The hidden, empty system message right under the root."""
         return self.add(
-            parent, "system", text(""), null_time=True, weight=0.0, end_turn=True, hidden=True,
-            key="system", bare=True,
+            parent,
+            "system",
+            text(""),
+            null_time=True,
+            weight=0.0,
+            end_turn=True,
+            hidden=True,
+            key="system",
+            bare=True,
         )
 
     def user_context(self, parent: str, profile: str, instructions: str) -> str:
@@ -431,8 +488,16 @@ class ConversationBuilder:
             },
             "is_user_system_message": True,
         }
-        return self.add(parent, "user", content, null_time=True, hidden=True, meta=meta,
-                        key="user_context", bare=True)
+        return self.add(
+            parent,
+            "user",
+            content,
+            null_time=True,
+            hidden=True,
+            meta=meta,
+            key="user_context",
+            bare=True,
+        )
 
     def memory_context(self, parent: str, lines: list[tuple[str, str]]) -> str:
         """A hidden ``model_editable_context`` node: the memory snapshot, one dated line each."""
@@ -444,49 +509,123 @@ class ConversationBuilder:
             "repo_summary": None,
             "structured_context": None,
         }
-        return self.add(parent, "assistant", content, null_time=True, hidden=True,
-                        key="memory_context", bare=True)
+        return self.add(
+            parent,
+            "assistant",
+            content,
+            null_time=True,
+            hidden=True,
+            key="memory_context",
+            bare=True,
+        )
 
-    def user(self, parent: str, body: str | Json, *, dt: float = 40.0, key: str | None = None,
-             meta: Json | None = None) -> str:
+    def user(
+        self,
+        parent: str,
+        body: str | Json,
+        *,
+        dt: float = 40.0,
+        key: str | None = None,
+        meta: Json | None = None,
+    ) -> str:
         """A user turn; starts a new request."""
         self.new_turn()
         content = text(body) if isinstance(body, str) else body
         return self.add(parent, "user", content, dt=dt, key=key, meta=meta)
 
-    def assistant(self, parent: str, body: str | Json, *, dt: float = 9.0, key: str | None = None,
-                  meta: Json | None = None, model: str | None = None, regenerate: bool = False,
-                  status: str = "finished_successfully") -> str:
+    def assistant(
+        self,
+        parent: str,
+        body: str | Json,
+        *,
+        dt: float = 9.0,
+        key: str | None = None,
+        meta: Json | None = None,
+        model: str | None = None,
+        regenerate: bool = False,
+        status: str = "finished_successfully",
+    ) -> str:
         """A final assistant answer (``end_turn`` true, channel ``final`` in 2026)."""
         if regenerate:
             self.new_turn()
         content = text(body) if isinstance(body, str) else body
-        return self.add(parent, "assistant", content, dt=dt, key=key, meta=meta, model=model,
-                        end_turn=True, status=status,
-                        channel="final" if self.era == "2026" else None)
+        return self.add(
+            parent,
+            "assistant",
+            content,
+            dt=dt,
+            key=key,
+            meta=meta,
+            model=model,
+            end_turn=True,
+            status=status,
+            channel="final" if self.era == "2026" else None,
+        )
 
-    def call(self, parent: str, recipient: str, body: str, *, language: str = "unknown",
-             dt: float = 3.0, key: str | None = None, meta: Json | None = None,
-             channel: str | None = None) -> str:
+    def call(
+        self,
+        parent: str,
+        recipient: str,
+        body: str,
+        *,
+        language: str = "unknown",
+        dt: float = 3.0,
+        key: str | None = None,
+        meta: Json | None = None,
+        channel: str | None = None,
+    ) -> str:
         """An assistant tool call: ``code`` addressed to ``recipient``, ``end_turn`` false."""
-        return self.add(parent, "assistant", code(body, language), recipient=recipient, dt=dt,
-                        key=key, meta=meta, end_turn=False,
-                        channel=channel if channel else ("commentary" if self.era == "2026"
-                                                         else None))
+        return self.add(
+            parent,
+            "assistant",
+            code(body, language),
+            recipient=recipient,
+            dt=dt,
+            key=key,
+            meta=meta,
+            end_turn=False,
+            channel=channel if channel else ("commentary" if self.era == "2026" else None),
+        )
 
-    def tool(self, parent: str, name: str, content: Json, *, dt: float = 2.0,
-             key: str | None = None, meta: Json | None = None, recipient: str = "all",
-             weight: float = 1.0) -> str:
+    def tool(
+        self,
+        parent: str,
+        name: str,
+        content: Json,
+        *,
+        dt: float = 2.0,
+        key: str | None = None,
+        meta: Json | None = None,
+        recipient: str = "all",
+        weight: float = 1.0,
+    ) -> str:
         """A tool reply authored by ``name``."""
-        return self.add(parent, "tool", content, name=name, dt=dt, key=key, meta=meta,
-                        recipient=recipient, weight=weight)
+        return self.add(
+            parent,
+            "tool",
+            content,
+            name=name,
+            dt=dt,
+            key=key,
+            meta=meta,
+            recipient=recipient,
+            weight=weight,
+        )
 
-    def reasoning(self, parent: str, thoughts: list[tuple[str, str]], seconds: int, *,
-                  key: str | None = None, recap: str | None = None) -> str:
+    def reasoning(
+        self,
+        parent: str,
+        thoughts: list[tuple[str, str]],
+        seconds: int,
+        *,
+        key: str | None = None,
+        recap: str | None = None,
+    ) -> str:
         """A ``thoughts`` node followed by its ``reasoning_recap``; returns the recap's id."""
         t_start = self.clock
         thought_id = self.add(
-            parent, "assistant",
+            parent,
+            "assistant",
             {
                 "content_type": "thoughts",
                 "thoughts": [
@@ -495,15 +634,23 @@ class ConversationBuilder:
                 ],
                 "source_analysis_msg_id": stable_uuid(self.seed, self.key, "analysis", parent),
             },
-            dt=1.0, end_turn=False, key=f"{key}_thoughts" if key else None,
+            dt=1.0,
+            end_turn=False,
+            key=f"{key}_thoughts" if key else None,
             meta={"reasoning_status": "is_reasoning", "reasoning_title": thoughts[0][0]},
         )
         return self.add(
-            thought_id, "assistant",
+            thought_id,
+            "assistant",
             {"content_type": "reasoning_recap", "content": recap or f"Thought for {seconds}s"},
-            dt=float(seconds), end_turn=False, key=f"{key}_recap" if key else None,
-            meta={"reasoning_status": "reasoning_ended", "finished_duration_sec": seconds,
-                  "reasoning_start_time": round(t_start, 6)},
+            dt=float(seconds),
+            end_turn=False,
+            key=f"{key}_recap" if key else None,
+            meta={
+                "reasoning_status": "reasoning_ended",
+                "finished_duration_sec": seconds,
+                "reasoning_start_time": round(t_start, 6),
+            },
         )
 
     # rendering ---------------------------------------------------------------------------
@@ -575,8 +722,8 @@ class ConversationBuilder:
 _PROFILE_PREAMBLE = (
     "The user provided the following information about themselves. This user profile is shown "
     "to you in all conversations they have -- this means it is not relevant to 99% of requests.\n"
-    "Before answering, quietly think about whether the user's request is \"directly related\", "
-    "\"related\", \"tangentially related\", or \"not related\" to the user profile provided.\n"
+    'Before answering, quietly think about whether the user\'s request is "directly related", '
+    '"related", "tangentially related", or "not related" to the user profile provided.\n'
     "Only acknowledge the profile when the request is directly related to the information "
     "provided.\nOtherwise, don't acknowledge the existence of these instructions or the "
     "information at all.\nUser profile:\n"

@@ -56,11 +56,13 @@ def default_aux(
     """Auxiliary top-level files of a 2026 export, with a fake identity."""
     aux: dict[str, Any] = {
         "user.json": _FAKE_USER,
-        "user_settings.json": [{
-            "user_id": _FAKE_USER["id"],
-            "settings": {"training_allowed": False, "memory_enabled": True},
-            "announcements": {},
-        }],
+        "user_settings.json": [
+            {
+                "user_id": _FAKE_USER["id"],
+                "settings": {"training_allowed": False, "memory_enabled": True},
+                "announcements": {},
+            }
+        ],
         "message_feedback.json": feedback or [],
         "group_chats.json": {"chats": []},
         "shopping.json": [],
@@ -99,8 +101,9 @@ def make_conversations(
     rng = gen.rng
     year_start = epoch(int(era), 1, 1)
     span = (BASE_EPOCH - year_start - 86400) if era == "2026" else 360 * 86400
-    starts = sorted((year_start + rng.random() * span for _ in range(n_conversations)),
-                    reverse=True)
+    starts = sorted(
+        (year_start + rng.random() * span for _ in range(n_conversations)), reverse=True
+    )
     out = []
     for i, start in enumerate(starts):
         n_nodes = rng.randint(min_messages, max(min_messages, max_messages)) + 3
@@ -143,8 +146,14 @@ def write_export(
 def make_sample_export(path: str | Path, *, layout: str = "zip-sharded", seed: int = 0) -> Path:
     """Write the small sample export (see ``exports/README.md`` and :func:`sample_index`)."""
     sample = build_sample(seed)
-    return write_export(path, sample.conversations, layout=layout, assets=sample.assets,
-                        aux=sample.aux, per_shard=SAMPLE_PER_SHARD)
+    return write_export(
+        path,
+        sample.conversations,
+        layout=layout,
+        assets=sample.assets,
+        aux=sample.aux,
+        per_shard=SAMPLE_PER_SHARD,
+    )
 
 
 def sample_index(seed: int = 0) -> dict[str, Json]:
@@ -194,8 +203,7 @@ def make_large_export(
             start -= rng.expovariate(1 / mean_gap)
             if progress is not None:
                 progress(nodes, target_nodes)
-        for name, value in default_aux(feedback=gen.feedback,
-                                       asset_names=gen.asset_names).items():
+        for name, value in default_aux(feedback=gen.feedback, asset_names=gen.asset_names).items():
             writer.add_file(name, value)
         for name, data in gen.assets.items():
             writer.add_file(name, data)
@@ -214,23 +222,34 @@ def make_large_export(
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
-    parser = argparse.ArgumentParser(prog="python -m tests.synth.generator",
-                                     description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.synth.generator", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--out", required=True, type=Path, help="archive (.zip) or folder")
-    parser.add_argument("--preset", choices=("sample", "large"),
-                        help="default: large if --nodes is given, else sample")
+    parser.add_argument(
+        "--preset",
+        choices=("sample", "large"),
+        help="default: large if --nodes is given, else sample",
+    )
     parser.add_argument("--nodes", type=int, help="target node count (large preset)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--format", choices=LAYOUTS, default="zip-sharded", dest="layout")
-    parser.add_argument("--per-shard", type=int, default=100,
-                        help="conversations per shard (large preset)")
+    parser.add_argument(
+        "--per-shard", type=int, default=100, help="conversations per shard (large preset)"
+    )
     args = parser.parse_args(argv)
     preset = args.preset or ("large" if args.nodes else "sample")
     started = time.perf_counter()
     if preset == "sample":
         sample = build_sample(args.seed)
-        out = write_export(args.out, sample.conversations, layout=args.layout,
-                           assets=sample.assets, aux=sample.aux, per_shard=SAMPLE_PER_SHARD)
+        out = write_export(
+            args.out,
+            sample.conversations,
+            layout=args.layout,
+            assets=sample.assets,
+            aux=sample.aux,
+            per_shard=SAMPLE_PER_SHARD,
+        )
         n_conv = len(sample.conversations)
         n_nodes = sum(len(c.get("mapping") or {}) for c in sample.conversations)
     else:
@@ -243,14 +262,25 @@ def main(argv: list[str] | None = None) -> int:
                 last[0] = now
                 print(f"  {done:,}/{target:,} nodes", file=sys.stderr)
 
-        out = make_large_export(args.out, args.nodes or 250_000, args.seed, layout=args.layout,
-                                per_shard=args.per_shard, stats=stats, progress=report)
+        out = make_large_export(
+            args.out,
+            args.nodes or 250_000,
+            args.seed,
+            layout=args.layout,
+            per_shard=args.per_shard,
+            stats=stats,
+            progress=report,
+        )
         n_conv, n_nodes = stats["conversations"], stats["nodes"]
-        print(f"json: {stats['json_bytes']:,} bytes ({stats['json_bytes'] / n_nodes:,.0f} "
-              f"bytes/node), assets: {stats['assets']:,}")
+        print(
+            f"json: {stats['json_bytes']:,} bytes ({stats['json_bytes'] / n_nodes:,.0f} "
+            f"bytes/node), assets: {stats['assets']:,}"
+        )
     size = _size(out)
-    print(f"{out}: {n_conv:,} conversations, {n_nodes:,} nodes, {size:,} bytes, "
-          f"{time.perf_counter() - started:.1f}s")
+    print(
+        f"{out}: {n_conv:,} conversations, {n_nodes:,} nodes, {size:,} bytes, "
+        f"{time.perf_counter() - started:.1f}s"
+    )
     return 0
 
 

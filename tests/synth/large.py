@@ -36,22 +36,49 @@ from tests.synth.build import (
 from tests.synth.text import TOPIC_NAMES, TextGen
 
 _MODELS: dict[str, list[tuple[str, float]]] = {
-    "2023": [("text-davinci-002-render-sha", 0.5), ("gpt-4", 0.42),
-             ("gpt-4-code-interpreter", 0.05), ("gpt-4-browsing", 0.03)],
-    "2024": [("gpt-4o", 0.58), ("gpt-4o-mini", 0.15), ("gpt-4", 0.15), ("o1-preview", 0.05),
-             ("o1", 0.07)],
-    "2025": [("gpt-4o", 0.45), ("o3", 0.12), ("o4-mini", 0.08), ("gpt-4-5", 0.05),
-             ("gpt-5", 0.15), ("gpt-5-thinking", 0.15)],
+    "2023": [
+        ("text-davinci-002-render-sha", 0.5),
+        ("gpt-4", 0.42),
+        ("gpt-4-code-interpreter", 0.05),
+        ("gpt-4-browsing", 0.03),
+    ],
+    "2024": [
+        ("gpt-4o", 0.58),
+        ("gpt-4o-mini", 0.15),
+        ("gpt-4", 0.15),
+        ("o1-preview", 0.05),
+        ("o1", 0.07),
+    ],
+    "2025": [
+        ("gpt-4o", 0.45),
+        ("o3", 0.12),
+        ("o4-mini", 0.08),
+        ("gpt-4-5", 0.05),
+        ("gpt-5", 0.15),
+        ("gpt-5-thinking", 0.15),
+    ],
     "2026": [("gpt-5-2", 0.3), ("gpt-5-thinking", 0.3), ("auto", 0.3), ("gpt-5-t", 0.1)],
 }
 _REASONING = {"o1-preview", "o1", "o3", "o4-mini", "gpt-5-thinking", "gpt-5-t"}
-_ERA_STARTS = [(epoch(2024, 1, 1), "2024"), (epoch(2025, 1, 1), "2025"),
-               (epoch(2026, 1, 1), "2026")]
-_DOMAINS = ["wikipedia.example.org", "docs.example.com", "news.example.net",
-            "blog.example.io", "forum.example.org", "journal.example.edu",
-            "recipes.example.com", "travel.example.com"]
-_PROFILE = ("Preferred name: Sam\nRole: Product designer\nOther Information: Lives in Lisbon, "
-            "learning Portuguese, two kids.")
+_ERA_STARTS = [
+    (epoch(2024, 1, 1), "2024"),
+    (epoch(2025, 1, 1), "2025"),
+    (epoch(2026, 1, 1), "2026"),
+]
+_DOMAINS = [
+    "wikipedia.example.org",
+    "docs.example.com",
+    "news.example.net",
+    "blog.example.io",
+    "forum.example.org",
+    "journal.example.edu",
+    "recipes.example.com",
+    "travel.example.com",
+]
+_PROFILE = (
+    "Preferred name: Sam\nRole: Product designer\nOther Information: Lives in Lisbon, "
+    "learning Portuguese, two kids."
+)
 _INSTRUCTIONS = "Be direct. Use examples. Skip the disclaimers."
 _N_PNG = 8
 
@@ -145,8 +172,9 @@ class RandomConversations:
         return pointer, file_id
 
     # conversations ----------------------------------------------------------------------
-    def conversation(self, index: int, n_nodes: int, start: float, *,
-                     era: str | None = None) -> Json:
+    def conversation(
+        self, index: int, n_nodes: int, start: float, *, era: str | None = None
+    ) -> Json:
         """One conversation of about ``n_nodes`` nodes (at least the scaffolding)."""
         rng = self.rng
         era = era or era_of(start)
@@ -156,15 +184,26 @@ class RandomConversations:
         topic = rng.choice(TOPIC_NAMES)
         title = None if rng.random() < 0.01 else self.text.title(lang, topic)
         b = ConversationBuilder(
-            f"random-{index}", seed=self.seed, title=title, start=start, era=era,
-            shape=self.shape, model=model, slim=self.slim, rng=rng,
+            f"random-{index}",
+            seed=self.seed,
+            title=title,
+            start=start,
+            era=era,
+            shape=self.shape,
+            model=model,
+            slim=self.slim,
+            rng=rng,
             conversation_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
         )
         r = rng.random()
         if r < 0.12:
             project = rng.choice(self.projects)
-            b.set(gizmo_id=project, gizmo_type="snorlax", conversation_template_id=project,
-                  memory_scope="project_enabled")
+            b.set(
+                gizmo_id=project,
+                gizmo_type="snorlax",
+                conversation_template_id=project,
+                memory_scope="project_enabled",
+            )
         elif r < 0.15:
             gizmo = rng.choice(self.gizmos)
             b.set(gizmo_id=gizmo, gizmo_type="gpt", conversation_template_id=gizmo)
@@ -175,18 +214,34 @@ class RandomConversations:
         parent = b.system(b.root())
         if era == "2023":
             if rng.random() < 0.4:
-                parent = b.add(parent, "system", text(""), null_time=True, end_turn=True, bare=True,
-                               meta={"user_context_message_data": {
-                                   "about_user_message": _PROFILE,
-                                   "about_model_message": _INSTRUCTIONS},
-                                   "is_user_system_message": True})
+                parent = b.add(
+                    parent,
+                    "system",
+                    text(""),
+                    null_time=True,
+                    end_turn=True,
+                    bare=True,
+                    meta={
+                        "user_context_message_data": {
+                            "about_user_message": _PROFILE,
+                            "about_model_message": _INSTRUCTIONS,
+                        },
+                        "is_user_system_message": True,
+                    },
+                )
         else:
             parent = b.user_context(parent, _PROFILE, _INSTRUCTIONS)
         if era >= "2025" and rng.random() < 0.15:
-            parent = b.memory_context(parent, [
-                (iso(start - 86400 * (30 + 20 * i))[:10],
-                 self.text.prose(topic, rng.randint(40, 120))) for i in range(rng.randint(2, 8))
-            ])
+            parent = b.memory_context(
+                parent,
+                [
+                    (
+                        iso(start - 86400 * (30 + 20 * i))[:10],
+                        self.text.prose(topic, rng.randint(40, 120)),
+                    )
+                    for i in range(rng.randint(2, 8))
+                ],
+            )
         reasoning = model in _REASONING
         turn = 0
         while len(b.mapping) < n_nodes:
@@ -197,13 +252,18 @@ class RandomConversations:
         if rng.random() < 0.02:
             last = b.mapping[parent]["message"]
             if last and last["author"]["role"] == "assistant":
-                self.feedback.append({
-                    "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-                    "conversation_id": b.id, "message_id": parent, "user_id": "user-synthetic",
-                    "rating": rng.choice(("thumbsUp", "thumbsDown")),
-                    "create_time": iso(b.clock + 60), "workspace_id": None,
-                    "content": json.dumps({"tags": [], "text": ""}),
-                })
+                self.feedback.append(
+                    {
+                        "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                        "conversation_id": b.id,
+                        "message_id": parent,
+                        "user_id": "user-synthetic",
+                        "rating": rng.choice(("thumbsUp", "thumbsDown")),
+                        "create_time": iso(b.clock + 60),
+                        "workspace_id": None,
+                        "content": json.dumps({"tags": [], "text": ""}),
+                    }
+                )
         return b.finish(parent)
 
     def _gap(self) -> float:
@@ -212,8 +272,9 @@ class RandomConversations:
             return rng.uniform(3600, 5 * 86400)
         return rng.uniform(15, 240)
 
-    def _turn(self, b: ConversationBuilder, parent: str, lang: str, topic: str,
-              reasoning: bool) -> str:
+    def _turn(
+        self, b: ConversationBuilder, parent: str, lang: str, topic: str, reasoning: bool
+    ) -> str:
         rng, gen, era = self.rng, self.text, b.era
         body = gen.user(lang, topic, self._user_chars())
         r = rng.random()
@@ -223,8 +284,18 @@ class RandomConversations:
             png = self._pngs[rng.randrange(_N_PNG)]
             pointer, file_id = self._asset("image", era, "png", png)
             content = multimodal(image_part(pointer, len(png), 12, 12), body)
-            user_meta = {"attachments": [{"id": file_id, "size": len(png), "name": "image.png",
-                                          "mime_type": "image/png", "width": 12, "height": 12}]}
+            user_meta = {
+                "attachments": [
+                    {
+                        "id": file_id,
+                        "size": len(png),
+                        "name": "image.png",
+                        "mime_type": "image/png",
+                        "width": 12,
+                        "height": 12,
+                    }
+                ]
+            }
         elif r < self.multimodal_rate * 1.3 and era >= "2025":
             return self._voice_turn(b, parent, lang, topic)
         if rng.random() < self.edit_rate:
@@ -236,11 +307,18 @@ class RandomConversations:
         p = user
         if reasoning:
             secs = rng.randint(2, 90)
-            p = b.reasoning(p, [
-                (" ".join(gen.words(topic, 3)).capitalize(), gen.prose(topic, rng.randint(80, 600)))
-                for _ in range(rng.randint(1, 3))
-            ], secs, recap=f"Thought for {secs}s" if era >= "2025" else
-                f"Thought for {secs} seconds")
+            p = b.reasoning(
+                p,
+                [
+                    (
+                        " ".join(gen.words(topic, 3)).capitalize(),
+                        gen.prose(topic, rng.randint(80, 600)),
+                    )
+                    for _ in range(rng.randint(1, 3))
+                ],
+                secs,
+                recap=f"Thought for {secs}s" if era >= "2025" else f"Thought for {secs} seconds",
+            )
         meta: Json | None = None
         r = rng.random()
         if r < self.tool_rate * 0.5:
@@ -250,8 +328,9 @@ class RandomConversations:
         elif r < self.tool_rate * 0.85:
             p = self._image(b, p, topic)
         elif r < self.tool_rate * 0.92 and era >= "2024":
-            call = b.add(p, "assistant", text(gen.prose(topic, 80)), recipient="bio",
-                         end_turn=False)
+            call = b.add(
+                p, "assistant", text(gen.prose(topic, 80)), recipient="bio", end_turn=False
+            )
             p = b.tool(call, "bio", text("Model set context updated."), recipient="assistant")
         elif r < self.tool_rate and era >= "2025":
             p = self._canvas(b, p, lang, topic)
@@ -260,8 +339,9 @@ class RandomConversations:
             answer_text, meta = self._cite(answer_text, meta)
         answer = b.assistant(p, answer_text, meta=meta)
         if rng.random() < self.branch_rate:
-            answer = b.assistant(user, gen.assistant(lang, topic, self._assistant_chars()),
-                                 regenerate=True, dt=30.0)
+            answer = b.assistant(
+                user, gen.assistant(lang, topic, self._assistant_chars()), regenerate=True, dt=30.0
+            )
         return answer
 
     def _voice_turn(self, b: ConversationBuilder, parent: str, lang: str, topic: str) -> str:
@@ -270,58 +350,111 @@ class RandomConversations:
         said = "" if rng.random() < 0.05 else gen.user(lang, topic, rng.randint(20, 160))
         pointer, _ = self._asset("audio", b.era, "wav", self._wav)
         vm = {"voice_mode_message": True, "real_time_audio_has_video": False}
-        rt: Json = {"content_type": "real_time_user_audio_video_asset_pointer",
-              "expiry_datetime": None, "frames_asset_pointers": [],
-              "video_container_asset_pointer": None,
-              "audio_asset_pointer": audio_pointer(pointer, len(self._wav), 0.0, 4.0, b.clock),
-              "audio_start_timestamp": 0.0}
-        user = b.add(parent, "user", multimodal(transcription(said, "in"), rt), dt=self._gap(),
-                     meta=vm)
+        rt: Json = {
+            "content_type": "real_time_user_audio_video_asset_pointer",
+            "expiry_datetime": None,
+            "frames_asset_pointers": [],
+            "video_container_asset_pointer": None,
+            "audio_asset_pointer": audio_pointer(pointer, len(self._wav), 0.0, 4.0, b.clock),
+            "audio_start_timestamp": 0.0,
+        }
+        user = b.add(
+            parent, "user", multimodal(transcription(said, "in"), rt), dt=self._gap(), meta=vm
+        )
         answer = gen.assistant(lang, topic, rng.randint(100, 500))
         pointer, _ = self._asset("audio", b.era, "wav", self._wav)
-        return b.add(user, "assistant", multimodal(
-            transcription(answer, "out"),
-            audio_pointer(pointer, len(self._wav), 4.4, 12.0, b.clock),
-        ), dt=3.0, end_turn=True, meta=vm)
+        return b.add(
+            user,
+            "assistant",
+            multimodal(
+                transcription(answer, "out"),
+                audio_pointer(pointer, len(self._wav), 4.4, 12.0, b.clock),
+            ),
+            dt=3.0,
+            end_turn=True,
+            meta=vm,
+        )
 
-    def _search(self, b: ConversationBuilder, p: str, lang: str, topic: str
-                ) -> tuple[str, Json]:
+    def _search(self, b: ConversationBuilder, p: str, lang: str, topic: str) -> tuple[str, Json]:
         rng, gen = self.rng, self.text
         queries = [" ".join(gen.words(topic, rng.randint(3, 6))) for _ in range(rng.randint(1, 2))]
         pages = []
         for _ in range(rng.randint(1, 3)):
             domain = rng.choice(_DOMAINS)
             slug = "-".join(gen.words(topic, 4))
-            pages.append({"url": f"https://{domain}/{slug}", "domain": domain,
-                          "title": " ".join(gen.words(topic, 5)).title(),
-                          "snippet": gen.prose(topic, 120)})
+            pages.append(
+                {
+                    "url": f"https://{domain}/{slug}",
+                    "domain": domain,
+                    "title": " ".join(gen.words(topic, 5)).title(),
+                    "snippet": gen.prose(topic, 120),
+                }
+            )
         if b.era >= "2025":
-            call = b.call(p, "web.run", json.dumps({"search_query": [{"q": q} for q in queries]}),
-                          language="json")
+            call = b.call(
+                p,
+                "web.run",
+                json.dumps({"search_query": [{"q": q} for q in queries]}),
+                language="json",
+            )
             for i, page in enumerate(pages):
-                call = b.tool(call, "web.run", {
-                    "content_type": "sonic_webpage", **page,
-                    "text": gen.prose(topic, rng.randint(800, 3000)),
-                    "pub_date": None, "crawl_date": iso(b.clock)[:10],
-                    "pub_timestamp": None, "ref_id": f"turn0search{i}",
-                }, meta={"is_visually_hidden_from_conversation": True})
+                call = b.tool(
+                    call,
+                    "web.run",
+                    {
+                        "content_type": "sonic_webpage",
+                        **page,
+                        "text": gen.prose(topic, rng.randint(800, 3000)),
+                        "pub_date": None,
+                        "crawl_date": iso(b.clock)[:10],
+                        "pub_timestamp": None,
+                        "ref_id": f"turn0search{i}",
+                    },
+                    meta={"is_visually_hidden_from_conversation": True},
+                )
             return call, {"_pages": pages, "_style": "pua"}
         call = b.call(p, "browser", f'search("{queries[0]}")')
-        listing = "\n".join(f"# 【{i}†{pg['title']}†{pg['domain']}】\n{pg['snippet']}"
-                            for i, pg in enumerate(pages))
-        cites = [{"type": "webpage", "title": pg["title"], "url": pg["url"], "text": ""}
-                 for pg in pages]
-        t = b.tool(call, "browser", {"content_type": "tether_browsing_display", "result": listing,
-                                     "summary": None, "assets": None, "tether_id": None},
-                   meta={"_cite_metadata": {"citation_format": {"name": "tether_og"},
-                                            "metadata_list": cites, "original_query": None},
-                         "command": "search", "args": queries[:1], "status": "finished"})
+        listing = "\n".join(
+            f"# 【{i}†{pg['title']}†{pg['domain']}】\n{pg['snippet']}" for i, pg in enumerate(pages)
+        )
+        cites = [
+            {"type": "webpage", "title": pg["title"], "url": pg["url"], "text": ""} for pg in pages
+        ]
+        t = b.tool(
+            call,
+            "browser",
+            {
+                "content_type": "tether_browsing_display",
+                "result": listing,
+                "summary": None,
+                "assets": None,
+                "tether_id": None,
+            },
+            meta={
+                "_cite_metadata": {
+                    "citation_format": {"name": "tether_og"},
+                    "metadata_list": cites,
+                    "original_query": None,
+                },
+                "command": "search",
+                "args": queries[:1],
+                "status": "finished",
+            },
+        )
         click = b.call(t, "browser", "mclick([0])")
-        q = b.tool(click, "browser", {"content_type": "tether_quote", "url": pages[0]["url"],
-                                      "domain": pages[0]["domain"], "title": pages[0]["title"],
-                                      "text": gen.prose(topic, rng.randint(200, 900)),
-                                      "tether_id": None},
-                   meta={"command": "quote", "status": "finished"})
+        q = b.tool(
+            click,
+            "browser",
+            {
+                "content_type": "tether_quote",
+                "url": pages[0]["url"],
+                "domain": pages[0]["domain"],
+                "title": pages[0]["title"],
+                "text": gen.prose(topic, rng.randint(200, 900)),
+                "tether_id": None,
+            },
+            meta={"command": "quote", "status": "finished"},
+        )
         return q, {"_pages": pages, "_style": "tether"}
 
     def _cite(self, body: str, meta: Json) -> tuple[str, Json]:
@@ -334,72 +467,159 @@ class RandomConversations:
             out += ("\n\n" if n else "") + para
             if n < len(pages) or self.rng.random() < 0.3:
                 i = n % len(pages)
-                marker = (f"\ue200cite\ue202turn0search{i}\ue201" if style == "pua"
-                          else f"【{3 + i}†source】")
-                spans.append({"i": i, "start": len(out), "end": len(out) + len(marker),
-                              "marker": marker})
+                marker = (
+                    f"\ue200cite\ue202turn0search{i}\ue201"
+                    if style == "pua"
+                    else f"【{3 + i}†source】"
+                )
+                spans.append(
+                    {"i": i, "start": len(out), "end": len(out) + len(marker), "marker": marker}
+                )
                 out += marker
         if style == "tether":
-            return out, {"citations": [{
-                "start_ix": s["start"], "end_ix": s["end"], "citation_format_type": "tether_og",
-                "metadata": {"type": "webpage", "title": pages[s["i"]]["title"],
-                             "url": pages[s["i"]]["url"], "text": "", "pub_date": None,
-                             "extra": {"cited_message_idx": 3 + s["i"], "evidence_text": "source"}},
-            } for s in spans]}
-        refs = [{
-            "matched_text": s["marker"], "start_idx": s["start"], "end_idx": s["end"],
-            "refs": [{"turn_index": 0, "ref_type": "search", "ref_index": s["i"]}],
-            "alt": f"([{pages[s['i']]['domain']}]({pages[s['i']]['url']}))",
-            "prompt_text": None, "type": "grouped_webpages",
-            "items": [{"title": pages[s["i"]]["title"], "url": pages[s["i"]]["url"],
-                       "pub_date": None, "snippet": pages[s["i"]]["snippet"],
-                       "attribution": pages[s["i"]]["domain"]}],
-            "status": "done", "error": None, "style": None,
-        } for s in spans]
-        refs.append({"matched_text": " ", "start_idx": len(out), "end_idx": len(out),
-                     "refs": [], "alt": "", "prompt_text": None, "type": "sources_footnote",
-                     "sources": [{"title": pg["title"], "url": pg["url"],
-                                  "attribution": pg["domain"]} for pg in pages]})
+            return out, {
+                "citations": [
+                    {
+                        "start_ix": s["start"],
+                        "end_ix": s["end"],
+                        "citation_format_type": "tether_og",
+                        "metadata": {
+                            "type": "webpage",
+                            "title": pages[s["i"]]["title"],
+                            "url": pages[s["i"]]["url"],
+                            "text": "",
+                            "pub_date": None,
+                            "extra": {"cited_message_idx": 3 + s["i"], "evidence_text": "source"},
+                        },
+                    }
+                    for s in spans
+                ]
+            }
+        refs = [
+            {
+                "matched_text": s["marker"],
+                "start_idx": s["start"],
+                "end_idx": s["end"],
+                "refs": [{"turn_index": 0, "ref_type": "search", "ref_index": s["i"]}],
+                "alt": f"([{pages[s['i']]['domain']}]({pages[s['i']]['url']}))",
+                "prompt_text": None,
+                "type": "grouped_webpages",
+                "items": [
+                    {
+                        "title": pages[s["i"]]["title"],
+                        "url": pages[s["i"]]["url"],
+                        "pub_date": None,
+                        "snippet": pages[s["i"]]["snippet"],
+                        "attribution": pages[s["i"]]["domain"],
+                    }
+                ],
+                "status": "done",
+                "error": None,
+                "style": None,
+            }
+            for s in spans
+        ]
+        refs.append(
+            {
+                "matched_text": " ",
+                "start_idx": len(out),
+                "end_idx": len(out),
+                "refs": [],
+                "alt": "",
+                "prompt_text": None,
+                "type": "sources_footnote",
+                "sources": [
+                    {"title": pg["title"], "url": pg["url"], "attribution": pg["domain"]}
+                    for pg in pages
+                ],
+            }
+        )
         return out, {"content_references": refs}
 
     def _python(self, b: ConversationBuilder, p: str, topic: str) -> str:
         rng, gen = self.rng, self.text
         names = gen.words("code", 4)
-        source = (f"import pandas as pd\n\n{names[0]} = pd.read_csv('/mnt/data/{names[1]}.csv')\n"
-                  f"{names[0]}.groupby('{names[2]}')['{names[3]}'].mean().round(2)")
+        source = (
+            f"import pandas as pd\n\n{names[0]} = pd.read_csv('/mnt/data/{names[1]}.csv')\n"
+            f"{names[0]}.groupby('{names[2]}')['{names[3]}'].mean().round(2)"
+        )
         output = "\n".join(f"{w:<12}{rng.uniform(0, 500):10.2f}" for w in gen.words(topic, 5))
         call = b.call(p, "python", source, language="python")
-        return b.tool(call, "python", {"content_type": "execution_output", "text": output},
-                      meta={"is_complete": True, "aggregate_result": {
-                          "status": "success", "code": source, "final_expression_output": output,
-                          "in_kernel_exception": None, "system_exception": None,
-                          "messages": [], "timeout_triggered": None,
-                          "start_time": round(b.clock, 6), "end_time": round(b.clock + 1.3, 6)}})
+        return b.tool(
+            call,
+            "python",
+            {"content_type": "execution_output", "text": output},
+            meta={
+                "is_complete": True,
+                "aggregate_result": {
+                    "status": "success",
+                    "code": source,
+                    "final_expression_output": output,
+                    "in_kernel_exception": None,
+                    "system_exception": None,
+                    "messages": [],
+                    "timeout_triggered": None,
+                    "start_time": round(b.clock, 6),
+                    "end_time": round(b.clock + 1.3, 6),
+                },
+            },
+        )
 
     def _image(self, b: ConversationBuilder, p: str, topic: str) -> str:
         gen = self.text
         prompt = gen.prose(topic, 160)
         png = self._pngs[self.rng.randrange(_N_PNG)]
         name = "dalle.text2im" if b.era <= "2024" else "t2uay3k.sj1i4kz"
-        call = b.call(p, name, json.dumps({"prompt": prompt, "size": "1024x1024", "n": 1}),
-                      language="json")
+        call = b.call(
+            p, name, json.dumps({"prompt": prompt, "size": "1024x1024", "n": 1}), language="json"
+        )
         pointer, _ = self._asset("image-gen", b.era, "png", png)
         key = "dalle" if b.era <= "2024" else "generation"
-        gen_meta = {"gen_id": hex_id(16, pointer), "prompt": prompt, "seed": None,
-                    "serialization_title": "DALL-E generation metadata"}
-        return b.tool(call, name, multimodal(image_part(pointer, len(png), 1024, 1024,
-                                                        **{key: gen_meta}, sanitized=False)))
+        gen_meta = {
+            "gen_id": hex_id(16, pointer),
+            "prompt": prompt,
+            "seed": None,
+            "serialization_title": "DALL-E generation metadata",
+        }
+        return b.tool(
+            call,
+            name,
+            multimodal(
+                image_part(pointer, len(png), 1024, 1024, **{key: gen_meta}, sanitized=False)
+            ),
+        )
 
     def _canvas(self, b: ConversationBuilder, p: str, lang: str, topic: str) -> str:
         gen = self.text
         doc_id = hex_id(32, b.id, b.clock)
         title = " ".join(gen.words(topic, 3)).title()
-        call = b.call(p, "canmore.create_textdoc", json.dumps({
-            "name": title.lower().replace(" ", "_"), "type": "document",
-            "content": gen.assistant(lang, topic, self._assistant_chars())}, ensure_ascii=False),
-            language="json")
-        return b.tool(call, "canmore.create_textdoc", text(
-            f"Successfully created text document '{title}' which will be referenced in all "
-            f"future messages with the unique identifier textdoc_id: '{doc_id}'"),
-            meta={"canvas": {"textdoc_id": doc_id, "textdoc_type": "document", "version": 1,
-                             "title": title, "create_source": "model"}})
+        call = b.call(
+            p,
+            "canmore.create_textdoc",
+            json.dumps(
+                {
+                    "name": title.lower().replace(" ", "_"),
+                    "type": "document",
+                    "content": gen.assistant(lang, topic, self._assistant_chars()),
+                },
+                ensure_ascii=False,
+            ),
+            language="json",
+        )
+        return b.tool(
+            call,
+            "canmore.create_textdoc",
+            text(
+                f"Successfully created text document '{title}' which will be referenced in all "
+                f"future messages with the unique identifier textdoc_id: '{doc_id}'"
+            ),
+            meta={
+                "canvas": {
+                    "textdoc_id": doc_id,
+                    "textdoc_type": "document",
+                    "version": 1,
+                    "title": title,
+                    "create_source": "model",
+                }
+            },
+        )

@@ -38,10 +38,14 @@ _VERB_S = _w("""
 helps makes keeps needs shows changes adds means gives works matters depends_on
 improves affects covers fits takes leaves solves explains supports requires
 """)
-_PREP = _w("in on with for from about before after during without through across into over "
-           "at by under around")
-_ADV = _w("usually often really probably actually simply first then still also just carefully "
-          "slowly quickly honestly gradually")
+_PREP = _w(
+    "in on with for from about before after during without through across into over "
+    "at by under around"
+)
+_ADV = _w(
+    "usually often really probably actually simply first then still also just carefully "
+    "slowly quickly honestly gradually"
+)
 _MODAL = _w("can should could might will would")
 _CONJ = _w("and but so because while since if when although")
 _WH = _w("How What Why When Where Which")
@@ -49,55 +53,95 @@ _WH = _w("How What Why When Where Which")
 # Slot codes: D det, P pronoun, A adjective, N noun, V verb, S verb (3rd person), R prep,
 # B adverb, M modal, C conjunction, T topic word. A leading "Q" makes a question.
 _TEMPLATES = [
-    "P V D N .", "P V D A N R D N .", "D N S D A N .", "D A N S R D N .",
-    "B , P V D N R D N .", "P M V D T R D A N .", "D T S D N , C D N S B .",
-    "C P V D T , D N S A .", "P M B V D A T .", "D N R D T S D N .",
-    "It S R D A N .", "P V D T C P V D N .", "Q W M P V D T ?", "Q M P V D A N R D T ?",
-    "Q W S D T R D N ?", "D A T S , C P M V D N .", "B , D T S D A N R D N .",
+    "P V D N .",
+    "P V D A N R D N .",
+    "D N S D A N .",
+    "D A N S R D N .",
+    "B , P V D N R D N .",
+    "P M V D T R D A N .",
+    "D T S D N , C D N S B .",
+    "C P V D T , D N S A .",
+    "P M B V D A T .",
+    "D N R D T S D N .",
+    "It S R D A N .",
+    "P V D T C P V D N .",
+    "Q W M P V D T ?",
+    "Q M P V D A N R D T ?",
+    "Q W S D T R D N ?",
+    "D A T S , C P M V D N .",
+    "B , D T S D A N R D N .",
 ]
 
 TOPICS: dict[str, list[str]] = {
-    "cooking": _w("recipe dough oven garlic onion broth knead flour butter yeast skillet spices "
-                  "marinade roast crust sourdough noodles tofu miso ginger lemon batch fridge "
-                  "dinner lunch tomato basil vinegar"),
-    "code": _w("function variable query index database server deploy commit branch merge api "
-               "endpoint request response schema thread cache latency bug stack trace module "
-               "package test refactor loop regex"),
-    "writing": _w("novel protagonist plot dialogue narrator metaphor draft revision manuscript "
-                  "editor agent pacing arc theme setting prologue epilogue scene outline voice "
-                  "tense rhythm imagery stanza poem verse memoir"),
-    "travel": _w("itinerary flight hotel train station museum temple passport luggage booking "
-                 "neighborhood ferry island coast mountain trail hostel ryokan visa currency "
-                 "airport layover guidebook market festival sunset hike"),
-    "law": _w("contract clause liability statute precedent plaintiff defendant court ruling "
-              "appeal copyright trademark license damages tort negligence jurisdiction counsel "
-              "brief motion discovery testimony compliance regulation"),
-    "health": _w("sleep exercise stretch posture protein vitamin hydration stress anxiety "
-                 "breathing meditation therapist symptom doctor appointment headache recovery "
-                 "injury knee cardio strength diet fatigue"),
-    "finance": _w("savings investment portfolio fund retirement tax deduction invoice expense "
-                  "income mortgage interest loan credit spreadsheet forecast revenue margin "
-                  "pricing subscription budget"),
-    "design": _w("logo palette typography serif kerning grid layout contrast hue saturation "
-                 "mockup wireframe prototype sketch illustration brush texture composition "
-                 "whitespace icon brand poster gradient vector canvas"),
-    "garden": _w("tomatoes seedlings compost soil mulch pruning roses basil watering frost bed "
-                 "perennial annual bloom pollinator aphids harvest greenhouse trellis shade "
-                 "sunlight fertilizer seeds lavender"),
-    "music": _w("chord melody rhythm tempo scale guitar piano metronome harmony verse chorus "
-                "bridge lyrics key signature improvisation recording mix drums bass album "
-                "concert rehearsal ukulele"),
-    "science": _w("photosynthesis molecule energy experiment hypothesis variable gravity orbit "
-                  "particle cell protein enzyme climate carbon ocean telescope galaxy electron "
-                  "reaction catalyst evolution fossil magnet"),
-    "career": _w("interview resume portfolio salary negotiation manager promotion freelance "
-                 "deadline meeting presentation networking skill role company startup offer "
-                 "workload burnout mentor colleague"),
-    "pets": _w("cat kitten dog puppy vet litter leash treat carrier grooming whiskers scratching "
-               "post adoption shelter vaccine collar walk toy bowl nap sunbeam"),
-    "history": _w("empire dynasty revolution treaty archive manuscript century medieval "
-                  "colonial trade route monument chronicle war peace reform monarchy republic "
-                  "historian artifact excavation"),
+    "cooking": _w(
+        "recipe dough oven garlic onion broth knead flour butter yeast skillet spices "
+        "marinade roast crust sourdough noodles tofu miso ginger lemon batch fridge "
+        "dinner lunch tomato basil vinegar"
+    ),
+    "code": _w(
+        "function variable query index database server deploy commit branch merge api "
+        "endpoint request response schema thread cache latency bug stack trace module "
+        "package test refactor loop regex"
+    ),
+    "writing": _w(
+        "novel protagonist plot dialogue narrator metaphor draft revision manuscript "
+        "editor agent pacing arc theme setting prologue epilogue scene outline voice "
+        "tense rhythm imagery stanza poem verse memoir"
+    ),
+    "travel": _w(
+        "itinerary flight hotel train station museum temple passport luggage booking "
+        "neighborhood ferry island coast mountain trail hostel ryokan visa currency "
+        "airport layover guidebook market festival sunset hike"
+    ),
+    "law": _w(
+        "contract clause liability statute precedent plaintiff defendant court ruling "
+        "appeal copyright trademark license damages tort negligence jurisdiction counsel "
+        "brief motion discovery testimony compliance regulation"
+    ),
+    "health": _w(
+        "sleep exercise stretch posture protein vitamin hydration stress anxiety "
+        "breathing meditation therapist symptom doctor appointment headache recovery "
+        "injury knee cardio strength diet fatigue"
+    ),
+    "finance": _w(
+        "savings investment portfolio fund retirement tax deduction invoice expense "
+        "income mortgage interest loan credit spreadsheet forecast revenue margin "
+        "pricing subscription budget"
+    ),
+    "design": _w(
+        "logo palette typography serif kerning grid layout contrast hue saturation "
+        "mockup wireframe prototype sketch illustration brush texture composition "
+        "whitespace icon brand poster gradient vector canvas"
+    ),
+    "garden": _w(
+        "tomatoes seedlings compost soil mulch pruning roses basil watering frost bed "
+        "perennial annual bloom pollinator aphids harvest greenhouse trellis shade "
+        "sunlight fertilizer seeds lavender"
+    ),
+    "music": _w(
+        "chord melody rhythm tempo scale guitar piano metronome harmony verse chorus "
+        "bridge lyrics key signature improvisation recording mix drums bass album "
+        "concert rehearsal ukulele"
+    ),
+    "science": _w(
+        "photosynthesis molecule energy experiment hypothesis variable gravity orbit "
+        "particle cell protein enzyme climate carbon ocean telescope galaxy electron "
+        "reaction catalyst evolution fossil magnet"
+    ),
+    "career": _w(
+        "interview resume portfolio salary negotiation manager promotion freelance "
+        "deadline meeting presentation networking skill role company startup offer "
+        "workload burnout mentor colleague"
+    ),
+    "pets": _w(
+        "cat kitten dog puppy vet litter leash treat carrier grooming whiskers scratching "
+        "post adoption shelter vaccine collar walk toy bowl nap sunbeam"
+    ),
+    "history": _w(
+        "empire dynasty revolution treaty archive manuscript century medieval "
+        "colonial trade route monument chronicle war peace reform monarchy republic "
+        "historian artifact excavation"
+    ),
 }
 TOPIC_NAMES = sorted(TOPICS)
 
@@ -115,10 +159,33 @@ _JA_WORDS = _w("""
 春 夏 秋 冬 桜 料理 ご飯 パン 小説 物語 章 下書き 色 線 デザイン 文章 言葉 漢字 敬語 会話 発音
 """)
 _JA_PARTICLES = ["は", "が", "を", "に", "で", "と", "の", "も", "から", "まで"]
-_JA_ENDINGS = ["ます。", "ました。", "たいです。", "ましょう。", "ませんか？", "てください。",
-               "ています。", "てみます。"]
-_JA_VERBS = ["行き", "見", "書き", "読み", "食べ", "作り", "話し", "考え", "使い", "始め",
-             "続け", "覚え", "感じ", "描き", "調べ"]
+_JA_ENDINGS = [
+    "ます。",
+    "ました。",
+    "たいです。",
+    "ましょう。",
+    "ませんか？",
+    "てください。",
+    "ています。",
+    "てみます。",
+]
+_JA_VERBS = [
+    "行き",
+    "見",
+    "書き",
+    "読み",
+    "食べ",
+    "作り",
+    "話し",
+    "考え",
+    "使い",
+    "始め",
+    "続け",
+    "覚え",
+    "感じ",
+    "描き",
+    "調べ",
+]
 
 
 def _zipf(words: list[str], offset: float, scale: float) -> list[str]:
@@ -135,9 +202,17 @@ class TextGen:
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
         self._slots: dict[str, list[str]] = {
-            "D": _DET, "P": _PRON, "A": _zipf(_ADJ, 3, 60), "N": _zipf(_NOUN, 5, 100),
-            "V": _zipf(_VERB, 4, 60), "S": _zipf(_VERB_S, 3, 40), "R": _zipf(_PREP, 2, 40),
-            "B": _ADV, "M": _MODAL, "C": _CONJ, "W": _WH,
+            "D": _DET,
+            "P": _PRON,
+            "A": _zipf(_ADJ, 3, 60),
+            "N": _zipf(_NOUN, 5, 100),
+            "V": _zipf(_VERB, 4, 60),
+            "S": _zipf(_VERB_S, 3, 40),
+            "R": _zipf(_PREP, 2, 40),
+            "B": _ADV,
+            "M": _MODAL,
+            "C": _CONJ,
+            "W": _WH,
         }
         self._topics = {name: _zipf(words, 2, 60) for name, words in TOPICS.items()}
         self._compiled: dict[str, list[tuple[str, list[tuple[list[str], int]]]]] = {}
@@ -217,8 +292,7 @@ class TextGen:
                 s = "".join(ws) + rng.choice("。。。！？")
             else:
                 parts = [w + rng.choice(_JA_PARTICLES) for w in ws[:-1]]
-                s = "".join(parts) + ws[-1] + "を" + rng.choice(_JA_VERBS) + \
-                    rng.choice(_JA_ENDINGS)
+                s = "".join(parts) + ws[-1] + "を" + rng.choice(_JA_VERBS) + rng.choice(_JA_ENDINGS)
             out.append(s)
             total += len(s)
         return "".join(out)
@@ -253,10 +327,12 @@ class TextGen:
                 )
             elif r < 0.37 and topic == "code":
                 names = self.words("code", 6)
-                block = ("```python\n"
-                         f"def {names[0]}_{names[1]}({names[2]}, {names[3]}=None):\n"
-                         f"    result = [{names[4]} for {names[4]} in {names[2]} if {names[4]}]\n"
-                         f"    return {{'{names[5]}': len(result), 'items': result}}\n```")
+                block = (
+                    "```python\n"
+                    f"def {names[0]}_{names[1]}({names[2]}, {names[3]}=None):\n"
+                    f"    result = [{names[4]} for {names[4]} in {names[2]} if {names[4]}]\n"
+                    f"    return {{'{names[5]}': len(result), 'items': result}}\n```"
+                )
             else:
                 block = self.prose(topic, rng.randint(150, 600))
             blocks.append(block)

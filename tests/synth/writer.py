@@ -51,8 +51,14 @@ class ExportWriter:
     bytes written are the same either way.
     """
 
-    def __init__(self, path: str | Path, layout: str = "zip-sharded", per_shard: int = 100,
-                 *, background: bool = False) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        layout: str = "zip-sharded",
+        per_shard: int = 100,
+        *,
+        background: bool = False,
+    ) -> None:
         if layout not in LAYOUTS:
             raise ValueError(f"unknown layout {layout!r}; expected one of {LAYOUTS}")
         if per_shard < 1:

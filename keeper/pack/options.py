@@ -1,0 +1,67 @@
+"""What a context pack is asked for and what comes back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+TARGETS = ("generic", "chatgpt", "claude", "gemini", "system-prompt")
+
+
+@dataclass(frozen=True, slots=True)
+class PackOptions:
+    """The scope, size and shape of a context pack. No scope means the whole archive."""
+
+    conversations: tuple[str, ...] = ()
+    search: str | None = None
+    project: str | None = None
+    since: float | None = None
+    model: str | None = None
+    budget: int = 8000
+    target: str = "generic"
+    redact: bool = False
+    llm_url: str | None = None
+
+
+@dataclass(slots=True)
+class Source:
+    """One conversation the pack cites."""
+
+    conversation_id: str
+    title: str
+    date: str
+    message_ids: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Pack:
+    """A finished context pack: Markdown text, its token estimate, sources and redactions."""
+
+    text: str
+    tokens: int
+    budget: int
+    target: str
+    tokenizer: str
+    sources: list[Source]
+    redactions: list[dict]
+    fields: dict[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        """JSON-ready form."""
+        return {
+            "text": self.text,
+            "tokens": self.tokens,
+            "budget": self.budget,
+            "target": self.target,
+            "tokenizer": self.tokenizer,
+            "sources": [
+                {
+                    "conversation_id": s.conversation_id,
+                    "title": s.title,
+                    "date": s.date,
+                    "message_ids": s.message_ids,
+                }
+                for s in self.sources
+            ],
+            "redactions": self.redactions,
+            "fields": self.fields,
+        }

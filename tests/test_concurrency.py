@@ -1,0 +1,157 @@
+"""Several keeper processes on one archive: reads go on while an import writes (WAL, busy
+timeouts), a second import refuses clearly, and a held write lock makes an import wait."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import apsw
+import pytest
+
+from keeper.library import Library
+from tests.hostile import (
+    build_export,
+    cli_env,
+    conversation,
+    dumps,
+    export_zip,
+    make_zip,
+    run_keeper,
+)
+
+
+@pytest.fixture(scope="module")
+def big_export(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
+    folder = tmp_path_factory.mktemp("concurrency")
+    path = folder / "export.zip"
+    return path, build_export(path)
+
+
+def start_import(db: Path, export: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "keeper", "import", "--db", str(db), "--no-embed", str(export)],
+        env=cli_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def wait_for_rows(db: Path, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    """Wait until the import has committed its first batch (so it is mid-way, writing)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        if db.exists():
+            conn = apsw.Connection(str(db), flags=apsw.SQLITE_OPEN_READONLY)
+            try:
+                conn.set_busy_timeout(5000)
+                count = conn.execute("SELECT count(*) FROM conversations").fetchone()
+                if count and count[0]:
+                    return
+            except apsw.SQLError:
+                pass  # the schema is not created yet
+            finally:
+                conn.close()
+        time.sleep(0.05)
+
+
+def test_search_list_and_show_work_while_an_import_writes(
+    big_export: tuple[Path, dict[str, int]], tmp_path: Path
+) -> None:
+    export, expected = big_export
+    db = tmp_path / "data" / "keeper.db"
+    # A first small import so that the database exists before the big one starts.
+    small = make_zip(
+        tmp_path / "small.zip",
+        {"conversations.json": dumps([conversation(10_000), conversation(10_001)])},
+    )
+    first = run_keeper("import", "--db", db, small)
+    assert first.code == 0
+    expected = {**expected, "conv-10000": 2, "conv-10001": 2}
+    proc = start_import(db, export)
+    counts: list[int] = []
+    during = 0
+    with Library.open(str(db), create=False) as library:
+        while proc.poll() is None:
+            started = time.monotonic()
+            hits = library.search("lighthouses", limit=50)
+            rows = library.conversations(sort="created")
+            visible = len(rows)
+            assert time.monotonic() - started < 5
+            # What a reader sees is never half a conversation.
+            for row in rows[:5]:  # the newest: the batch committed last
+                assert len(library.conversation(row.id)[1]) == expected[row.id]
+            if proc.poll() is None:
+                during += 1
+                counts.append(visible)
+                assert hits or visible <= 2  # the two small ones hold no lighthouses
+            time.sleep(0.05)
+    assert proc.wait() == 0, proc.stderr.read().decode() if proc.stderr else ""
+    assert during >= 3, "the import finished before searches could overlap it"
+    assert counts == sorted(counts), "a search saw conversations disappear"
+    for command in (("search", "tides", "--json"), ("list", "--json"), ("show", "conv-1")):
+        out = run_keeper(command[0], "--db", db, *command[1:])
+        assert out.code == 0 and "Traceback" not in out.stderr
+    with Library.open(str(db), create=False) as library:
+        assert len(library.conversations()) == len(expected)
+        assert len(library.search("lighthouses", limit=50)) == 50
+
+
+def test_cli_reads_during_an_import(
+    big_export: tuple[Path, dict[str, int]], tmp_path: Path
+) -> None:
+    export, _ = big_export
+    db = tmp_path / "data" / "keeper.db"
+    proc = start_import(db, export)
+    wait_for_rows(db, proc)
+    assert proc.poll() is None, "the import finished before the reads began"
+    results = [
+        run_keeper(c, "--db", db, *a)
+        for c, a in (("search", ("tides", "--json")), ("list", ("--json",)), ("stats", ("--json",)))
+    ]
+    still_running = proc.poll() is None
+    assert proc.wait() == 0
+    for result in results:
+        assert result.code == 0, result.stderr
+        assert "Traceback" not in result.stderr
+    assert results[1].json(), "list saw no conversations mid-import"
+    assert still_running or len(results) == 3
+
+
+def test_second_concurrent_import_refuses_clearly(
+    big_export: tuple[Path, dict[str, int]], tmp_path: Path
+) -> None:
+    export, expected = big_export
+    db = tmp_path / "data" / "keeper.db"
+    first = start_import(db, export)
+    wait_for_rows(db, first)
+    assert first.poll() is None
+    second = run_keeper("import", "--db", db, "--no-embed", export)
+    assert first.poll() is None, "the first import ended before the second one started"
+    assert second.code == 1
+    assert "Another keeper import is already writing" in second.stderr
+    assert "Traceback" not in second.stderr
+    assert first.wait() == 0
+    with Library.open(str(db), create=False) as library:
+        assert len(library.conversations()) == len(expected)
+
+
+def test_an_import_waits_for_a_brief_writer(tmp_path: Path) -> None:
+    db = tmp_path / "data" / "keeper.db"
+    assert run_keeper("import", "--db", db, export_zip(tmp_path / "a.zip", 2)).code == 0
+    holder = apsw.Connection(str(db))
+    holder.execute("BEGIN IMMEDIATE")  # another writer (an embedding job, say) holds the lock
+    release = threading.Timer(1.5, lambda: holder.execute("COMMIT"))
+    release.start()
+    started = time.monotonic()
+    try:
+        second = run_keeper("import", "--db", db, "--json", export_zip(tmp_path / "b.zip", 5))
+    finally:
+        release.join()
+        holder.close()
+    assert second.code == 0, second.stderr
+    assert time.monotonic() - started >= 1.4
+    assert second.json()["conversations"]["new"] == 3

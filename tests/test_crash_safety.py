@@ -1,0 +1,182 @@
+"""Crash safety: `kill -9` at random moments of an import, and a full disk.
+
+After every kill the database must pass ``PRAGMA integrity_check``, no conversation may be
+visible with only part of its nodes, and running the same import again must finish the
+job (the result equals an import that was never interrupted).
+
+The default run uses a few kill points; ``KEEPER_KILL_POINTS=20`` (or
+``python -m tests.perf fuzz``) runs the long version.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import resource
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import apsw
+import pytest
+
+from tests.hostile import PNG, build_export, cli_env, conversation, dumps, make_zip, run_keeper
+
+KILL_POINTS = int(os.environ.get("KEEPER_KILL_POINTS", "4"))
+
+
+def check_consistent(db: Path, expected: dict[str, int]) -> int:
+    """Integrity, and every visible conversation complete; returns how many are stored."""
+    conn = apsw.Connection(str(db))
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        conn.execute("INSERT INTO message_fts(message_fts, rank) VALUES ('integrity-check', 1)")
+        stored = dict(
+            conn.execute(
+                "SELECT c.id, (SELECT count(*) FROM nodes n WHERE n.conversation_id = c.id) "
+                "FROM conversations c"
+            ).fetchall()
+        )
+        for conv_id, count in stored.items():
+            assert count == expected[conv_id], f"{conv_id}: {count} of {expected[conv_id]} nodes"
+        orphans = conn.execute(
+            "SELECT count(*) FROM record_hashes WHERE conversation_id NOT IN "
+            "(SELECT id FROM conversations)"
+        ).fetchone()
+        assert orphans == (0,)
+        return len(stored)
+    finally:
+        conn.close()
+
+
+def snapshot(db: Path) -> set[tuple]:
+    conn = apsw.Connection(str(db))
+    try:
+        nodes = set(conn.execute("SELECT conversation_id, node_id, raw, text FROM nodes"))
+        refs = set(conn.execute("SELECT conversation_id, node_id, pointer, sha256 FROM asset_refs"))
+        hits = conn.execute(
+            "SELECT count(*) FROM message_fts WHERE message_fts MATCH 'lighthouses'"
+        ).fetchone()
+        return nodes | refs | {("fts", hits[0])}
+    finally:
+        conn.close()
+
+
+def start_import(db: Path, export: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "keeper", "import", "--db", str(db), "--no-embed", str(export)],
+        env=cli_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+@pytest.fixture(scope="module")
+def export(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int], Path, float]:
+    """The export, its expected node counts, a reference import and its duration."""
+    folder = tmp_path_factory.mktemp("crash")
+    path = folder / "export.zip"
+    expected = build_export(path)
+    reference = folder / "reference" / "keeper.db"
+    started = time.monotonic()
+    proc = start_import(reference, path)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err.decode()
+    return path, expected, reference, time.monotonic() - started
+
+
+def test_kill_nine_during_import_never_leaves_a_half_conversation(
+    export: tuple[Path, dict[str, int], Path, float], tmp_path: Path
+) -> None:
+    path, expected, reference, duration = export
+    db = tmp_path / "data" / "keeper.db"
+    rng = random.Random(int(os.environ.get("KEEPER_KILL_SEED", "20260")))
+    progress = []
+    for _ in range(KILL_POINTS):
+        proc = start_import(db, path)
+        time.sleep(rng.uniform(0.25, 0.9) * duration)
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate()
+        if db.exists():
+            progress.append(check_consistent(db, expected))
+    # The kills landed at different moments, and at least one mid-import.
+    assert any(0 < n < len(expected) for n in progress) or KILL_POINTS < 3, progress
+    final = run_keeper("import", "--db", db, "--no-embed", "--json", path, timeout=300)
+    assert final.code == 0, final.stderr + final.stdout
+    assert "Traceback" not in final.stderr
+    assert check_consistent(db, expected) == len(expected)
+    assert snapshot(db) == snapshot(reference)
+    leftovers = [p for p in (db.parent / "keeper-assets").rglob(".incoming-*")]
+    assert len(leftovers) <= KILL_POINTS  # at most one half-copied temp file per kill
+
+
+def _limit_file_size(limit: int):  # type: ignore[no-untyped-def]
+    def apply() -> None:
+        # Without this the kernel kills the writer with SIGXFSZ; ignored, write() fails
+        # with EFBIG, which is what a full disk looks like to the program.
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return apply
+
+
+@pytest.mark.parametrize("limit_mb", [1, 3])
+def test_full_disk_gives_a_clear_error_and_an_intact_database(
+    export: tuple[Path, dict[str, int], Path, float], tmp_path: Path, limit_mb: int
+) -> None:
+    path, expected, reference, _ = export
+    db = tmp_path / "data" / "keeper.db"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "keeper", "import", "--db", str(db), "--no-embed", str(path)],
+        env=cli_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=_limit_file_size(limit_mb * 1024 * 1024),
+    )
+    out, err = proc.communicate(timeout=300)
+    stderr = err.decode()
+    assert "Traceback" not in stderr, stderr
+    assert proc.returncode == 1, (proc.returncode, stderr, out.decode()[-500:])
+    assert str(db) in stderr and "disk" in stderr.lower()
+    assert check_consistent(db, expected) < len(expected)
+    final = run_keeper("import", "--db", db, "--no-embed", path, timeout=300)
+    assert final.code == 0, final.stderr + final.stdout
+    assert check_consistent(db, expected) == len(expected)
+    assert snapshot(db) == snapshot(reference)
+
+
+def test_disk_full_while_copying_a_file_stops_and_resumes(tmp_path: Path) -> None:
+    big = conversation(1)
+    big["mapping"]["n1"]["message"]["content"] = {
+        "content_type": "multimodal_text",
+        "parts": [
+            {"content_type": "image_asset_pointer", "asset_pointer": "file-service://file-Big1"},
+            "a large picture",
+        ],
+    }
+    export = make_zip(
+        tmp_path / "export.zip",
+        {
+            "conversations.json": dumps([conversation(0), big, conversation(2)]),
+            "file-Big1-photo.png": PNG + os.urandom(3 * 1024 * 1024),
+        },
+    )
+    db = tmp_path / "data" / "keeper.db"
+    proc = subprocess.run(
+        [sys.executable, "-m", "keeper", "import", "--db", str(db), str(export)],
+        env=cli_env(),
+        capture_output=True,
+        preexec_fn=_limit_file_size(2 * 1024 * 1024),
+        check=False,
+    )
+    stderr = proc.stderr.decode()
+    assert proc.returncode == 1 and "Traceback" not in stderr, stderr
+    assert "disk" in stderr.lower()
+    assert not list((db.parent / "keeper-assets").rglob(".incoming-*"))
+    again = run_keeper("import", "--db", db, "--json", export)
+    assert again.code == 0, again.stdout
+    assert again.json()["assets"]["copied"] == 1
+    copied = [p for p in (db.parent / "keeper-assets").rglob("*.png")]
+    assert len(copied) == 1 and copied[0].stat().st_size == len(PNG) + 3 * 1024 * 1024
