@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import apsw
@@ -124,19 +125,38 @@ def test_cli_reads_during_an_import(
 def test_second_concurrent_import_refuses_clearly(
     big_export: tuple[Path, dict[str, int]], tmp_path: Path
 ) -> None:
+    """A real import is paused mid-way (inside its progress callback, lock held) while a
+    second `keeper import` process tries the same archive: it must refuse, not interleave."""
     export, expected = big_export
     db = tmp_path / "data" / "keeper.db"
-    first = start_import(db, export)
-    wait_for_rows(db, first)
-    assert first.poll() is None
-    second = run_keeper("import", "--db", db, "--no-embed", export)
-    assert first.poll() is None, "the first import ended before the second one started"
-    assert second.code == 1
+    paused, resume = threading.Event(), threading.Event()
+
+    def hold_on_first_progress(done: int, total: int) -> None:
+        if done and not paused.is_set():
+            paused.set()
+            resume.wait(120)
+
+    def first_import() -> None:
+        with Library.open(str(db)) as library:
+            library.import_exports(
+                [export], show_progress=False, on_progress=hold_on_first_progress
+            )
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        first = pool.submit(first_import)
+        try:
+            assert paused.wait(120), "the first import never reported progress"
+            second = run_keeper("import", "--db", db, "--no-embed", export)
+        finally:
+            resume.set()
+        first.result(timeout=180)  # re-raises anything the first import raised
+    assert second.code == 1, second.stderr
     assert "Another keeper import is already writing" in second.stderr
     assert "Traceback" not in second.stderr
-    assert first.wait() == 0
     with Library.open(str(db), create=False) as library:
         assert len(library.conversations()) == len(expected)
+    again = run_keeper("import", "--db", db, "--no-embed", export)
+    assert again.code == 0, again.stderr
 
 
 def test_an_import_waits_for_a_brief_writer(tmp_path: Path) -> None:
