@@ -262,8 +262,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
         print(label)
         rows = data[key]
         top = max((count for _, count in rows), default=1)
+        width = max((len(str(name)) for name, _ in rows), default=0)
         for name, count in rows:
-            print(f"  {name:20} {count:8,}  {'█' * max(1, round(24 * count / top))}")
+            print(f"  {name:{width}} {count:8,}  {'█' * max(1, round(24 * count / top))}")
         print()
     return 0
 

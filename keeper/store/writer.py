@@ -105,7 +105,7 @@ class ArchiveWriter:
             self._insert_conversation(conv)
             self._insert_nodes(conv, conv.nodes, in_latest=True)
             self._write_profile(conv.id, conv.profile)
-            self._write_title(conv)
+            self._write_title(conv, replace=False)
             return WriteResult(NEW, nodes_added=len(conv.nodes))
         stored_update, stored_hash, stored_meta = stored
         if bytes(stored_hash) == conv.content_hash:
@@ -165,8 +165,10 @@ class ArchiveWriter:
             (*self._conversation_row(conv), self.import_id, conv.id),
         )
 
-    def _write_title(self, conv: ParsedConversation) -> None:
-        self.conn.execute("DELETE FROM title_fts WHERE conversation_id = ?", (conv.id,))
+    def _write_title(self, conv: ParsedConversation, *, replace: bool = True) -> None:
+        if replace:
+            # conversation_id is UNINDEXED, so this scans title_fts: only for updates.
+            self.conn.execute("DELETE FROM title_fts WHERE conversation_id = ?", (conv.id,))
         if conv.title:
             self.conn.execute(
                 "INSERT INTO title_fts (title, conversation_id) VALUES (?, ?)",
