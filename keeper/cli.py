@@ -90,10 +90,12 @@ def cmd_import(args: argparse.Namespace) -> int:
     with _lib(args) as library:
         report = library.import_exports(inputs, show_progress=not args.json)
         data = report.as_dict()
-    if args.json:
-        _print_json(data)
-    else:
-        sys.stdout.write(render_report(data))
+        if args.json:
+            _print_json(data)
+        else:
+            sys.stdout.write(render_report(data))
+        if not args.no_embed and data["exit_code"] != 1:
+            _embed_after_import(library, quiet=args.json)
     if data["exit_code"] == 1:
         for source in data["sources"]:
             if source.get("error"):
@@ -101,10 +103,60 @@ def cmd_import(args: argparse.Namespace) -> int:
     return int(data["exit_code"])
 
 
+def _embed_after_import(library: Library, *, quiet: bool) -> None:
+    """Embed the new messages once the keyword index is committed; a missing model only
+    costs semantic search, so it is a note, not a failure."""
+    from keeper.errors import ModelError
+
+    try:
+        result = library.embed(show_progress=not quiet)
+    except ModelError as error:
+        sys.stderr.write(
+            f"keeper: not embedded ({error.message}); keyword search works. "
+            "Run `keeper embed` later.\n"
+        )
+        return
+    if not quiet:
+        print(_embed_line(result.as_dict()))
+
+
+def _embed_line(data: dict) -> str:
+    rate = data["chunks_now"] / data["seconds"] if data["seconds"] else 0.0
+    line = (
+        f"Embedded {data['embedded']:,} of {data['embeddable']:,} messages with "
+        f"{data['model']} ({data['backend']}; {data['embedded_now']:,} now, "
+        f"{rate:,.0f} chunks/s)."
+    )
+    return f"{line}\n{data['note']}" if data.get("note") else line
+
+
+def cmd_embed(args: argparse.Namespace) -> int:
+    """keeper embed [--model NAME_OR_PATH]"""
+    with _lib(args, create=False) as library:
+        result = library.embed(
+            args.model,
+            allow_download=args.allow_download,
+            device=args.device,
+            backend=args.backend,
+            show_progress=not args.json,
+        ).as_dict()
+    if args.json:
+        _print_json(result)
+    else:
+        print(_embed_line(result))
+    return 0
+
+
 def _search_one(
-    library: Library, query: str, filters: Filters, mode: str, limit: int
+    library: Library,
+    query: str,
+    filters: Filters,
+    mode: str | None,
+    limit: int,
+    embedding_model: str | None = None,
 ) -> list[dict]:
-    return [hit.as_dict() for hit in library.search(query, filters, mode=mode, limit=limit)]
+    hits = library.search(query, filters, mode=mode, limit=limit, embedding_model=embedding_model)
+    return [hit.as_dict() for hit in hits]
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -119,7 +171,15 @@ def cmd_search(args: argparse.Namespace) -> int:
 
     query = " ".join(args.query)
     with _lib(args, create=False) as library:
-        hits = library.search(query, filters_from(args), mode=args.mode, limit=args.limit)
+        hits = library.search(
+            query,
+            filters_from(args),
+            mode=args.mode,
+            limit=args.limit,
+            embedding_model=args.embedding_model,
+        )
+        if library.search_note:
+            sys.stderr.write(f"keeper: {library.search_note}\n")
     if args.json:
         if args.group:
             groups = group_by_conversation(hits)
@@ -180,7 +240,9 @@ def _search_batch(args: argparse.Namespace) -> int:
             ns.include_hidden = bool(spec.get("include_hidden"))
             mode = spec.get("mode") or args.mode
             limit = int(spec.get("limit") or args.limit)
-            hits = _search_one(library, spec["query"], filters_from(ns), mode, limit)
+            hits = _search_one(
+                library, spec["query"], filters_from(ns), mode, limit, args.embedding_model
+            )
             out.write(orjson.dumps(hits) + b"\n")
             out.flush()
     return 0
@@ -344,10 +406,9 @@ def cmd_forget(args: argparse.Namespace) -> int:
 
 def cmd_tui(args: argparse.Namespace) -> int:
     """keeper (no arguments): the terminal UI."""
-    raise UsageError(
-        "The terminal UI is not built yet.",
-        "Use the commands for now: keeper import, keeper search, keeper list, keeper show.",
-    )
+    from keeper.tui import run
+
+    return run(args.db)
 
 
 # -- parser -------------------------------------------------------------------------------
@@ -380,7 +441,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("search", parents=[common], help="search messages")
     p.add_argument("query", nargs="*")
-    p.add_argument("--mode", choices=("hybrid", "keyword", "semantic"), default="keyword")
+    p.add_argument(
+        "--mode",
+        choices=("hybrid", "keyword", "semantic"),
+        default=None,
+        help="default: hybrid once messages are embedded, else keyword",
+    )
+    p.add_argument(
+        "--embedding-model",
+        metavar="NAME_OR_PATH",
+        help="the model the archive was embedded with (default: the stored one)",
+    )
     p.add_argument("--limit", type=int, default=20, metavar="K")
     p.add_argument("--group", action="store_true", help="group hits by conversation")
     p.add_argument(
@@ -392,6 +463,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     _add_filters(p)
     p.set_defaults(handler=cmd_search)
+
+    p = sub.add_parser("embed", parents=[common], help="embed messages for semantic search")
+    p.add_argument(
+        "--model",
+        metavar="NAME_OR_PATH",
+        help="sentence-transformers model (default: $KEEPER_EMBED_MODEL or all-MiniLM-L6-v2); "
+        "a new model re-embeds everything",
+    )
+    p.add_argument(
+        "--allow-download", action="store_true", help="let the model be downloaded from the hub"
+    )
+    p.add_argument("--device", help="cpu, cuda, mps (default: the best one found)")
+    p.add_argument("--backend", choices=("auto", "onnx", "torch"), help="default: auto")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_embed)
 
     p = sub.add_parser("list", parents=[common], help="list conversations")
     p.add_argument("--sort", choices=("updated", "created", "title", "messages"), default="updated")

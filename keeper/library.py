@@ -3,21 +3,35 @@
 from __future__ import annotations
 
 import glob
+import os
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import apsw
 import orjson
 
 from keeper.errors import InputError, UsageError
-from keeper.importer import Importer, ImportReport, import_lock
 from keeper.pack.options import Pack, PackOptions
 from keeper.paths import DataPaths, resolve_paths
 from keeper.search import Hit, search
 from keeper.store import open_connection, reader
 from keeper.store.filters import Filters
 from keeper.summarize.model import Persona, Summary
+
+if TYPE_CHECKING:
+    from keeper.embed.job import EmbedReport
+    from keeper.embed.model import Embedder
+    from keeper.importer import ImportReport
+
+
+def import_lock(paths: DataPaths) -> AbstractContextManager[None]:
+    """The archive's one-writer-at-a-time lock. keeper.importer (archive readers, numpy)
+    loads only when something writes, so opening the TUI or searching stays quick."""
+    from keeper.importer import import_lock as lock
+
+    return lock(paths)
 
 
 def default_inputs(folder: Path = Path("exports")) -> list[Path]:
@@ -32,12 +46,21 @@ def default_inputs(folder: Path = Path("exports")) -> list[Path]:
     return found
 
 
+def model_cache_dir(paths: DataPaths) -> Path:
+    """Where built model copies (ONNX) are cached: ``$KEEPER_MODEL_CACHE`` or beside the DB."""
+    chosen = os.environ.get("KEEPER_MODEL_CACHE")
+    return Path(chosen).expanduser() if chosen else paths.data_dir / "models"
+
+
 class Library:
     """An open keeper archive."""
 
     def __init__(self, paths: DataPaths, conn: apsw.Connection) -> None:
         self.paths = paths
         self.conn = conn
+        self.search_note = ""
+        self._embedder: Embedder | None = None
+        self._embedder_key: tuple[str | None, str | None, str | None] | None = None
 
     @classmethod
     def open(cls, db: str | None = None, *, create: bool = True) -> Library:
@@ -64,18 +87,120 @@ class Library:
         on_progress: Callable[[int, int], None] | None = None,
     ) -> ImportReport:
         """Import exports (zip, folder, JSON, chat.html); one import at a time per archive."""
+        from keeper.importer import Importer
+
         with import_lock(self.paths):
             importer = Importer(
                 self.conn, self.paths, show_progress=show_progress, on_progress=on_progress
             )
             return importer.run(inputs)
 
+    # -- embeddings ---------------------------------------------------------------------
+    def embedder(
+        self,
+        model: str | None = None,
+        *,
+        allow_download: bool = False,
+        device: str | None = None,
+        backend: str | None = None,
+    ) -> Embedder:
+        """The embedding model (default: the one the archive was embedded with), loaded
+        once per Library. Raises ModelError when it cannot be loaded."""
+        from keeper.embed.model import load_embedder
+        from keeper.store.vectors import active_model
+
+        if model is None:
+            stored = active_model(self.conn)
+            model = stored.name if stored else None
+        key = (model, device, backend)
+        if self._embedder is None or self._embedder_key != key:
+            self._embedder = load_embedder(
+                model,
+                allow_download=allow_download,
+                device=device,
+                backend=backend,
+                cache_dir=model_cache_dir(self.paths),
+            )
+            self._embedder_key = key
+        return self._embedder
+
+    def embed(
+        self,
+        model: str | None = None,
+        *,
+        allow_download: bool = False,
+        device: str | None = None,
+        backend: str | None = None,
+        show_progress: bool = True,
+        max_nodes: int | None = None,
+    ) -> EmbedReport:
+        """Embed every message that has no vectors from ``model`` yet (resumable; a model
+        other than the stored one re-embeds everything)."""
+        from keeper.embed.job import run_embedding
+
+        embedder = self.embedder(
+            model or None, allow_download=allow_download, device=device, backend=backend
+        )
+        with import_lock(self.paths):
+            return run_embedding(
+                self.conn, embedder, show_progress=show_progress, max_nodes=max_nodes
+            )
+
+    def embedding_status(self) -> dict:
+        """How many embeddable messages there are and how many have vectors."""
+        from keeper.store import vectors
+
+        model = vectors.active_model(self.conn)
+        embeddable = vectors.count_embeddable(self.conn)
+        embedded, chunks = vectors.count_embedded(self.conn, model.id) if model else (0, 0)
+        return {
+            "model": model.name if model else None,
+            "embeddable": embeddable,
+            "embedded": embedded,
+            "chunks": chunks,
+            "complete": embedded >= embeddable,
+        }
+
     # -- reading ------------------------------------------------------------------------
     def search(
-        self, query: str, filters: Filters = Filters(), *, mode: str = "keyword", limit: int = 20
+        self,
+        query: str,
+        filters: Filters = Filters(),
+        *,
+        mode: str | None = None,
+        limit: int = 20,
+        embedding_model: str | None = None,
     ) -> list[Hit]:
-        """Message-level hits for ``query``."""
-        return search(self.conn, query, filters, mode=mode, limit=limit)
+        """Message-level hits for ``query``. ``mode`` None means hybrid when vectors exist,
+        else keyword. When semantic retrieval cannot run (nothing embedded, model missing)
+        the search falls back to keywords; :attr:`search_note` then says why, and it says
+        how much is embedded while embedding is incomplete."""
+        self.search_note = ""
+        if mode == "keyword":
+            return search(self.conn, query, filters, mode="keyword", limit=limit)
+        from keeper.errors import ModelError
+
+        status = self.embedding_status()
+        if not status["embedded"]:
+            if mode is not None:
+                self.search_note = (
+                    f"Nothing is embedded yet; {mode} search fell back to keywords "
+                    "(run `keeper embed`)."
+                )
+            return search(self.conn, query, filters, mode="keyword", limit=limit)
+        try:
+            encoder = self.embedder(embedding_model)
+        except ModelError as error:
+            self.search_note = f"{error.message} Searched by keywords only."
+            return search(self.conn, query, filters, mode="keyword", limit=limit)
+        if not status["complete"]:
+            self.search_note = (
+                f"{status['embedded']:,} of {status['embeddable']:,} messages are embedded; "
+                "`keeper embed` finishes the rest."
+            )
+        return search(
+            self.conn, query, filters, mode=mode or "hybrid", limit=limit, encoder=encoder
+        )
 
     def conversations(
         self,
@@ -196,7 +321,7 @@ class Library:
         """Versions, capabilities and locations, for `keeper doctor`."""
         from keeper.doctor import diagnose
 
-        return diagnose(self.conn, self.paths)
+        return {**diagnose(self.conn, self.paths), "embeddings": self.embedding_status()}
 
     # -- forgetting ---------------------------------------------------------------------
     def forget(self, conversation_id: str) -> dict:
@@ -227,3 +352,10 @@ class Library:
 
         with import_lock(self.paths):
             return scrub(self.conn)
+
+    # -- terminal UI ------------------------------------------------------------------------
+    def activity(self) -> list[tuple[str, str, int]]:
+        """(month, model, messages) for the stats chart, oldest month first."""
+        from keeper.store.activity import messages_by_model_month
+
+        return messages_by_model_month(self.conn)

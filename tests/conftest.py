@@ -15,8 +15,18 @@ PEER_FIXTURES = SHARED / "fixtures" / "peers"
 SAMPLE_EXPORT = REPO / "exports" / "sample-export.zip"
 
 
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One folder for the ONNX copy of the packaged model, built once per test session
+    (``$KEEPER_MODEL_CACHE`` for this process and every keeper process the tests start)."""
+    cache = tmp_path_factory.mktemp("model-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("KEEPER_MODEL_CACHE", str(cache))
+        yield cache
+
+
 @pytest.fixture(autouse=True)
-def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, model_cache: Path) -> None:
     """Keep every test away from the real data directory and from $KEEPER_DB."""
     monkeypatch.delenv("KEEPER_DB", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
@@ -55,3 +65,13 @@ def index() -> dict:
     from tests.synth.generator import sample_index
 
     return sample_index()
+
+
+@pytest.fixture(scope="session")
+def built_model(model_cache: Path) -> Path:
+    """The model cache with the ONNX copy already built, for tests that measure keeper
+    processes in their steady state (the one-time build is tested in test_embed_model)."""
+    from keeper.embed.model import load_embedder
+
+    load_embedder(cache_dir=model_cache)
+    return model_cache

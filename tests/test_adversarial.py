@@ -36,9 +36,14 @@ from tests.hostile import (
 PEAK_RSS_LIMIT_MB = 1024
 
 
-def keeper_import(tmp_path: Path, *inputs: Path | str, cwd: Path | None = None) -> CliRun:
-    """`keeper import --json INPUTS` into ``tmp_path/data/keeper.db``."""
-    return run_keeper("import", "--db", tmp_path / "data" / "keeper.db", "--json", *inputs, cwd=cwd)
+def keeper_import(
+    tmp_path: Path, *inputs: Path | str, cwd: Path | None = None, embed: bool = False
+) -> CliRun:
+    """`keeper import --json INPUTS` into ``tmp_path/data/keeper.db``; these tests are about
+    the importer, so embedding is off unless ``embed`` (it has hostile-input tests too)."""
+    flags = () if embed else ("--no-embed",)
+    db = tmp_path / "data" / "keeper.db"
+    return run_keeper("import", "--db", db, "--json", *flags, *inputs, cwd=cwd)
 
 
 def stored(tmp_path: Path) -> dict[str, int]:
@@ -492,19 +497,25 @@ def test_deeply_nested_json_inside_a_message(tmp_path: Path) -> None:
         assert failed["origin"] == "conversations.json #0"
 
 
-def test_hundred_megabyte_message(tmp_path: Path) -> None:
+def test_hundred_megabyte_message(tmp_path: Path, built_model: Path) -> None:
     convo = conversation(12)
     words = b"lorem ipsum dolor sit amet " * (100_000_000 // 27) + b"needleattheend"
     body = dumps([conversation(0), convo, conversation(13)]).replace(b"hello 12.1", words)
     path = make_zip(tmp_path / "big.zip", {"conversations.json": body})
     del body, words
-    run = keeper_import(tmp_path, path)
+    run = keeper_import(tmp_path, path, embed=True)  # the real model embeds it too
     assert_clean(run)
     assert run.code == 0, run.stdout
     assert run.peak_rss_mb < PEAK_RSS_LIMIT_MB
     assert set(stored(tmp_path)) == {"conv-0", "conv-12", "conv-13"}
     found = run_keeper(
-        "search", "--db", tmp_path / "data" / "keeper.db", "needleattheend", "--json"
+        "search",
+        "--db",
+        tmp_path / "data" / "keeper.db",
+        "needleattheend",
+        "--json",
+        "--mode",
+        "keyword",  # the keyword index covers all 100 MB, embeddings the start
     )
     assert [hit["conversation_id"] for hit in found.json()] == ["conv-12"]
 

@@ -7,6 +7,36 @@ from __future__ import annotations
 
 import apsw
 
+# 3: continuity: the summary cache (keyed by conversations.content_hash and algorithm
+#    version), cached LLM abstracts, corpus term document frequencies for keywords.
+#    IF NOT EXISTS because keeper.store.continuity.ensure_schema creates the same tables
+#    on databases that do not have this step yet.
+STEP_3_CONTINUITY = """
+    CREATE TABLE IF NOT EXISTS summaries (
+        conversation_id TEXT PRIMARY KEY,
+        content_hash    BLOB NOT NULL,
+        version         INTEGER NOT NULL,
+        data            BLOB NOT NULL,
+        created         REAL NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS llm_summaries (
+        conversation_id TEXT NOT NULL,
+        endpoint        TEXT NOT NULL,
+        content_hash    BLOB NOT NULL,
+        text            TEXT NOT NULL,
+        created         REAL NOT NULL,
+        PRIMARY KEY (conversation_id, endpoint)
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS term_df (
+        term            TEXT PRIMARY KEY,
+        df              INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS continuity_meta (
+        key             TEXT PRIMARY KEY,
+        value           TEXT NOT NULL
+    ) WITHOUT ROWID;
+"""
+
 # Each entry is one migration step, applied in order inside its own transaction.
 MIGRATIONS: tuple[str, ...] = (
     # 1: the archive: conversations, every node with its raw JSON, keyword index, assets,
@@ -139,39 +169,38 @@ MIGRATIONS: tuple[str, ...] = (
         report          BLOB
     );
     """,
-    # 2: PLACEHOLDER: embeddings, chunks, vectors (search helper). Step 3 below must be
-    #    appended to this tuple right after step 2 lands, as ``STEP_3_CONTINUITY,``.
-)
-
-# 3: continuity: the summary cache (keyed by conversations.content_hash and algorithm
-#    version), cached LLM abstracts, corpus term document frequencies for keywords.
-#    IF NOT EXISTS because keeper.store.continuity.ensure_schema creates the same tables
-#    on databases that do not have this step yet.
-STEP_3_CONTINUITY = """
-    CREATE TABLE IF NOT EXISTS summaries (
-        conversation_id TEXT PRIMARY KEY,
-        content_hash    BLOB NOT NULL,
-        version         INTEGER NOT NULL,
-        data            BLOB NOT NULL,
+    # 2: embeddings: the models that made vectors, which nodes are embedded, and the chunks
+    #    with their float32 vectors. The sqlite-vec index over a model's chunks
+    #    (vec_chunks_<model id>) depends on the model's dimensions, so keeper.store.vectors
+    #    creates it, and the triggers that keep it in step with ``chunks``, on first use.
+    """
+    CREATE TABLE embed_models (
+        id              INTEGER PRIMARY KEY,
+        name            TEXT NOT NULL UNIQUE,
+        dims            INTEGER NOT NULL,
+        active          INTEGER NOT NULL DEFAULT 0,
         created         REAL NOT NULL
-    ) WITHOUT ROWID;
-    CREATE TABLE IF NOT EXISTS llm_summaries (
+    );
+    CREATE TABLE embedded_nodes (
+        node_rowid      INTEGER PRIMARY KEY,
         conversation_id TEXT NOT NULL,
-        endpoint        TEXT NOT NULL,
-        content_hash    BLOB NOT NULL,
-        text            TEXT NOT NULL,
-        created         REAL NOT NULL,
-        PRIMARY KEY (conversation_id, endpoint)
-    ) WITHOUT ROWID;
-    CREATE TABLE IF NOT EXISTS term_df (
-        term            TEXT PRIMARY KEY,
-        df              INTEGER NOT NULL
-    ) WITHOUT ROWID;
-    CREATE TABLE IF NOT EXISTS continuity_meta (
-        key             TEXT PRIMARY KEY,
-        value           TEXT NOT NULL
-    ) WITHOUT ROWID;
-"""
+        model_id        INTEGER NOT NULL,
+        chunk_count     INTEGER NOT NULL
+    );
+    CREATE INDEX embedded_nodes_conversation ON embedded_nodes(conversation_id);
+    CREATE TABLE chunks (
+        id              INTEGER PRIMARY KEY,
+        node_rowid      INTEGER NOT NULL,
+        conversation_id TEXT NOT NULL,
+        model_id        INTEGER NOT NULL,
+        seq             INTEGER NOT NULL,
+        embedding       BLOB NOT NULL
+    );
+    CREATE INDEX chunks_node ON chunks(node_rowid);
+    CREATE INDEX chunks_conversation ON chunks(conversation_id);
+    """,
+    STEP_3_CONTINUITY,
+)
 
 
 def schema_version(conn: apsw.Connection) -> int:

@@ -23,6 +23,7 @@ from keeper.parse.conversation import ParsedConversation, ParsedNode
 from keeper.parse.profile import ProfileItem
 from keeper.store.fts_text import index_text
 from keeper.store.sql import scalar
+from keeper.store.vectors import invalidate_conversation
 
 NEW, UPDATED, UNCHANGED = "new", "updated", "unchanged"
 
@@ -128,6 +129,8 @@ class ArchiveWriter:
             )
         self._write_profile(conv.id, conv.profile)
         if added or changed or (newer and meta_changed):
+            # Titles, texts and neighbouring turns all feed the embedded text: re-embed.
+            invalidate_conversation(self.conn, conv.id)
             return WriteResult(UPDATED, added, changed)
         return WriteResult(UNCHANGED)
 

@@ -16,6 +16,10 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "fuzz": ("fuzz", "long property fuzzing with fresh seeds, then kill -9 points"),
     "pack": ("bench_pack", "context pack time for a 5,000-message conversation"),
     "pack-coverage": ("pack_coverage", "locomo-dev evidence coverage of --project packs"),
+    "tui": ("bench_tui", "TUI startup to an interactive screen on ~100k messages; keystrokes"),
+    "eval": ("locomo_eval", "locomo-dev recall@5/10/25/50: keyword, semantic, hybrid"),
+    "embed": ("bench_embed", "embedding throughput: ours vs plain SentenceTransformer.encode"),
+    "vectors": ("bench_vectors", "hybrid query latency p95 at 100k/1M chunks by quantization"),
 }
 
 

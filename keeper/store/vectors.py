@@ -1,0 +1,351 @@
+"""Chunks, their vectors and the sqlite-vec index used for semantic search.
+
+``chunks`` keeps every chunk's float32 vector (little-endian bytes): the exact copy used
+to rescore candidates and read by continuity summaries. ``vec_chunks_<model id>`` is a
+sqlite-vec ``vec0`` table over the same chunks holding a *coarse* copy (binary-quantized
+by default, chosen by ``python -m tests.perf vectors``) plus the filter columns as vec0
+metadata, so filters apply inside the KNN scan and a filtered search never comes back
+short. Triggers delete a chunk's vec0 row with the chunk, so forgetting a conversation
+or re-embedding a changed one never leaves a stale vector behind.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import cast
+
+import apsw
+import numpy as np
+
+from keeper.store.filters import Filters
+from keeper.store.reader import KeywordRow
+from keeper.store.sql import scalar
+
+# Coarse vector formats a vec0 index can hold: column type and how a float32 blob is
+# turned into it on insert and at query time.
+COARSE_FORMATS: dict[str, tuple[str, str]] = {
+    "float": ("float", "?"),
+    "int8": ("int8", "vec_quantize_int8(?, 'unit')"),
+    "bit": ("bit", "vec_quantize_binary(?)"),
+}
+DEFAULT_COARSE = "bit"
+# How many coarse candidates per wanted result are rescored exactly (binary codes need a
+# deep list; measured on locomo-dev in tests/perf/bench_vectors.py).
+OVERSAMPLE = {"float": 1, "int8": 2, "bit": 4}
+MIN_COARSE = 100
+MAX_K = 4096  # sqlite-vec's largest k
+# Only this much of a message is read for embedding (the chunker embeds at most the first
+# few dozen windows of a message): a 100 MB paste must not be loaded, twice, per batch.
+EMBED_TEXT_CHARS = 262_144
+NO_TIME = -1.0  # vec0 metadata cannot be NULL; a message without any date gets this
+
+# What is embedded: visible user and assistant turns with text. Hidden scaffolding, tool
+# calls, tool results (scraped pages) and reasoning are not.
+EMBEDDABLE = (
+    "n.kind = 'message' AND n.hidden = 0 AND n.role IN ('user', 'assistant') AND n.text != ''"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class EmbedModel:
+    """A model that made (or makes) vectors in this database."""
+
+    id: int
+    name: str
+    dims: int
+
+
+@dataclass(slots=True)
+class PendingNode:
+    """One embeddable message that has no vectors yet, with the context its text gets."""
+
+    rowid: int
+    conversation_id: str
+    title: str
+    role: str
+    text: str
+    previous: str  # the parent turn's text ('' when none)
+    project: str
+    model: str
+    create_time: float
+
+
+def vec_table(model_id: int) -> str:
+    """The name of a model's vec0 index."""
+    return f"vec_chunks_{int(model_id)}"
+
+
+def create_vec_index(
+    conn: apsw.Connection, table: str, dims: int, coarse: str = DEFAULT_COARSE
+) -> None:
+    """Create a vec0 index ``table`` (if missing) with the filter metadata columns."""
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", table):
+        raise ValueError(f"bad table name {table!r}")
+    column_type, _ = COARSE_FORMATS[coarse]
+    conn.execute(
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING vec0("
+        f"chunk_id INTEGER PRIMARY KEY, embedding {column_type}[{int(dims)}], "
+        "project TEXT PARTITION KEY, conv TEXT, role TEXT, model TEXT, t FLOAT)"
+    )
+
+
+def ensure_model(conn: apsw.Connection, name: str, dims: int) -> EmbedModel:
+    """The stored model called ``name``, created with its vec0 index and triggers if new.
+
+    A model name already stored with other dimensions is replaced (its vectors dropped)."""
+    row = conn.execute("SELECT id, dims FROM embed_models WHERE name = ?", (name,)).fetchone()
+    with conn:
+        if row is not None and int(row[1]) != dims:
+            _drop_model(conn, int(row[0]))
+            row = None
+        if row is None:
+            conn.execute(
+                "INSERT INTO embed_models (name, dims, created) VALUES (?, ?, ?)",
+                (name, dims, time.time()),
+            )
+            model_id = int(conn.last_insert_rowid())
+        else:
+            model_id = int(row[0])
+        table = vec_table(model_id)
+        create_vec_index(conn, table, dims)
+        conn.execute(
+            f"CREATE TRIGGER IF NOT EXISTS {table}_delete AFTER DELETE ON chunks "
+            f"WHEN old.model_id = {model_id} BEGIN "
+            f"DELETE FROM {table} WHERE chunk_id = old.id; END"
+        )
+    return EmbedModel(model_id, name, dims)
+
+
+def activate(conn: apsw.Connection, model: EmbedModel) -> int:
+    """Make ``model`` the one search uses; drop every other model's vectors (switching
+    models re-embeds). Returns how many chunks of other models were dropped."""
+    dropped = 0
+    with conn:
+        others = [
+            int(r[0])
+            for r in conn.execute("SELECT id FROM embed_models WHERE id != ?", (model.id,))
+        ]
+        for other in others:
+            dropped += int(
+                scalar(conn, "SELECT count(*) FROM chunks WHERE model_id = ?", (other,)) or 0
+            )
+            _drop_model(conn, other)
+        conn.execute("UPDATE embed_models SET active = (id = ?)", (model.id,))
+    return dropped
+
+
+def _drop_model(conn: apsw.Connection, model_id: int) -> None:
+    table = vec_table(model_id)
+    conn.execute(f"DROP TRIGGER IF EXISTS {table}_delete")
+    conn.execute(f"DROP TABLE IF EXISTS {table}")
+    conn.execute("DELETE FROM chunks WHERE model_id = ?", (model_id,))
+    conn.execute("DELETE FROM embedded_nodes WHERE model_id = ?", (model_id,))
+    conn.execute("DELETE FROM embed_models WHERE id = ?", (model_id,))
+
+
+def active_model(conn: apsw.Connection) -> EmbedModel | None:
+    """The model whose vectors search uses, or None before anything was embedded."""
+    row = conn.execute("SELECT id, name, dims FROM embed_models WHERE active = 1").fetchone()
+    return EmbedModel(int(row[0]), str(row[1]), int(row[2])) if row else None
+
+
+def count_embeddable(conn: apsw.Connection) -> int:
+    """How many messages embedding covers."""
+    return int(scalar(conn, f"SELECT count(*) FROM nodes n WHERE {EMBEDDABLE}") or 0)
+
+
+def count_embedded(conn: apsw.Connection, model_id: int) -> tuple[int, int]:
+    """``(messages, chunks)`` embedded by ``model_id``."""
+    row = conn.execute(
+        "SELECT count(*), coalesce(sum(chunk_count), 0) FROM embedded_nodes WHERE model_id = ?",
+        (model_id,),
+    ).fetchone()
+    return (int(row[0]), int(row[1])) if row else (0, 0)
+
+
+def pending_nodes(
+    conn: apsw.Connection, model_id: int, *, after: int = 0, limit: int = 256
+) -> list[PendingNode]:
+    """Embeddable messages without vectors from ``model_id``, by rowid after ``after``."""
+    sql = (
+        "SELECT n.rowid, n.conversation_id, c.title, n.role, "
+        f"substr(n.text, 1, {EMBED_TEXT_CHARS}), "
+        "coalesce((SELECT substr(p.text, 1, 1000) FROM nodes p "
+        "  WHERE p.conversation_id = n.conversation_id "
+        "  AND p.node_id = n.parent_id AND p.kind = 'message' AND p.hidden = 0), ''), "
+        "coalesce(c.gizmo_id, ''), coalesce(n.model, ''), "
+        f"coalesce(n.create_time, c.create_time, {NO_TIME}) "
+        "FROM nodes n JOIN conversations c ON c.id = n.conversation_id "
+        "LEFT JOIN embedded_nodes e ON e.node_rowid = n.rowid AND e.model_id = ? "
+        f"WHERE n.rowid > ? AND e.node_rowid IS NULL AND {EMBEDDABLE} "
+        "ORDER BY n.rowid LIMIT ?"
+    )
+    return [PendingNode(*row) for row in conn.execute(sql, (model_id, after, limit))]
+
+
+@dataclass(slots=True)
+class ChunkVectors:
+    """The vectors of one node's chunks, ready to write."""
+
+    node: PendingNode
+    vectors: np.ndarray  # (chunks, dims) float32, unit length
+
+
+def write_vectors(conn: apsw.Connection, model: EmbedModel, items: Sequence[ChunkVectors]) -> int:
+    """Store the chunks of ``items`` and mark their nodes embedded, in one transaction.
+
+    A node that changed or was forgotten meanwhile (no longer embeddable) is skipped.
+    Returns the number of chunks written."""
+    table = vec_table(model.id)
+    _, quantize = COARSE_FORMATS[_coarse_of(conn, table)]
+    written = 0
+    with conn:
+        for item in items:
+            node = item.node
+            current = conn.execute(
+                f"SELECT substr(n.text, 1, {EMBED_TEXT_CHARS}) FROM nodes n "
+                f"WHERE n.rowid = ? AND {EMBEDDABLE}",
+                (node.rowid,),
+            ).fetchone()
+            if current is None or current[0] != node.text:
+                continue
+            conn.execute("DELETE FROM chunks WHERE node_rowid = ?", (node.rowid,))
+            for seq, vector in enumerate(item.vectors):
+                blob = np.ascontiguousarray(vector, dtype="<f4").tobytes()
+                conn.execute(
+                    "INSERT INTO chunks (node_rowid, conversation_id, model_id, seq, embedding) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (node.rowid, node.conversation_id, model.id, seq, blob),
+                )
+                chunk_id = conn.last_insert_rowid()
+                conn.execute(
+                    f"INSERT INTO {table} (chunk_id, embedding, project, conv, role, model, t) "
+                    f"VALUES (?, {quantize}, ?, ?, ?, ?, ?)",
+                    (
+                        chunk_id,
+                        blob,
+                        node.project,
+                        node.conversation_id,
+                        node.role,
+                        node.model,
+                        float(node.create_time),
+                    ),
+                )
+                written += 1
+            conn.execute(
+                "INSERT OR REPLACE INTO embedded_nodes (node_rowid, conversation_id, model_id, "
+                "chunk_count) VALUES (?, ?, ?, ?)",
+                (node.rowid, node.conversation_id, model.id, len(item.vectors)),
+            )
+    return written
+
+
+def invalidate_conversation(conn: apsw.Connection, conversation_id: str) -> None:
+    """Drop a changed conversation's vectors so the next embedding run redoes it (its title,
+    context or texts changed). Runs inside the caller's transaction."""
+    conn.execute("DELETE FROM chunks WHERE conversation_id = ?", (conversation_id,))
+    conn.execute("DELETE FROM embedded_nodes WHERE conversation_id = ?", (conversation_id,))
+
+
+def _coarse_of(conn: apsw.Connection, table: str) -> str:
+    sql = str(scalar(conn, "SELECT sql FROM sqlite_master WHERE name = ?", (table,)) or "")
+    for name, (column_type, _) in COARSE_FORMATS.items():
+        if f"embedding {column_type}[" in sql:
+            return name
+    return DEFAULT_COARSE
+
+
+def _vec_constraints(filters: Filters) -> tuple[str, list[object]]:
+    clauses: list[str] = []
+    params: list[object] = []
+    if filters.project:
+        clauses.append("project = ?")
+        params.append(filters.project)
+    if filters.conversation:
+        clauses.append("conv = ?")
+        params.append(filters.conversation)
+    if filters.role:
+        clauses.append("role = ?")
+        params.append(filters.role)
+    if filters.model:
+        clauses.append("model = ?")
+        params.append(filters.model)
+    if filters.since is not None:
+        clauses.append("t >= ?")
+        params.append(float(filters.since))
+    if filters.until is not None:
+        clauses.append("t < ? AND t > ?")
+        params.extend([float(filters.until), NO_TIME])
+    return "".join(f" AND {c}" for c in clauses), params
+
+
+def vector_candidates(
+    conn: apsw.Connection,
+    model: EmbedModel,
+    query: np.ndarray,
+    filters: Filters,
+    limit: int,
+    *,
+    table: str | None = None,
+    oversample: int | None = None,
+) -> list[tuple[int, float]]:
+    """``(node rowid, cosine)`` of the ``limit`` messages nearest ``query``, best first.
+
+    The vec0 index finds coarse candidates with the filters applied inside the scan;
+    their exact float32 vectors rescore them; a message scores as its best chunk."""
+    table = table or vec_table(model.id)
+    coarse = _coarse_of(conn, table)
+    _, quantize = COARSE_FORMATS[coarse]
+    factor = OVERSAMPLE[coarse] if oversample is None else oversample
+    k = min(max(limit * factor, MIN_COARSE if factor > 1 else limit), MAX_K)
+    where, params = _vec_constraints(filters)
+    blob = np.ascontiguousarray(query, dtype="<f4").tobytes()
+    ids = [
+        int(row[0])
+        for row in conn.execute(
+            f"SELECT chunk_id FROM {table} WHERE embedding MATCH {quantize} AND k = ?{where}",
+            [blob, k, *params],
+        )
+    ]
+    if not ids:
+        return []
+    best: dict[int, float] = {}
+    vec = np.asarray(query, dtype=np.float32)
+    for start in range(0, len(ids), 900):
+        part = ids[start : start + 900]
+        rows = conn.execute(
+            f"SELECT node_rowid, embedding FROM chunks WHERE id IN ({', '.join('?' * len(part))})",
+            part,
+        ).fetchall()
+        if not rows:
+            continue
+        matrix = np.frombuffer(b"".join(cast(bytes, r[1]) for r in rows), dtype="<f4").reshape(
+            len(rows), -1
+        )
+        scores = matrix @ vec
+        for (node_rowid, _), score in zip(rows, scores, strict=True):
+            node = int(cast(int, node_rowid))
+            if float(score) > best.get(node, -2.0):
+                best[node] = float(score)
+    ranked = sorted(best.items(), key=lambda pair: pair[1], reverse=True)
+    return ranked[:limit]
+
+
+def node_rows(conn: apsw.Connection, rowids: Iterable[int]) -> dict[int, KeywordRow]:
+    """Hit rows (as keyword rows, score 0) for node rowids."""
+    wanted = list(rowids)
+    out: dict[int, KeywordRow] = {}
+    for start in range(0, len(wanted), 900):
+        part = wanted[start : start + 900]
+        sql = (
+            "SELECT n.rowid, n.conversation_id, n.node_id, n.message_id, c.title, n.role, "
+            "n.model, coalesce(n.create_time, c.create_time), 0.0, n.text "
+            "FROM nodes n JOIN conversations c ON c.id = n.conversation_id "
+            f"WHERE n.rowid IN ({', '.join('?' * len(part))})"
+        )
+        for row in conn.execute(sql, part):
+            out[int(row[0])] = KeywordRow(*row)
+    return out

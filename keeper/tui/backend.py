@@ -1,0 +1,70 @@
+"""Per-thread access to the archive for the UI's workers.
+
+Every database call runs in a Textual thread worker. SQLite (WAL) lets many readers work
+at once, so each worker thread gets its own :class:`~keeper.library.Library` connection;
+a slow call (a semantic search loading its model, an import) never blocks a quick one.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from keeper.library import Library
+
+
+class Backend:
+    """Opens one Library per thread on the same database and closes them all at the end."""
+
+    def __init__(self, db: str | None) -> None:
+        self.db = db
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._open: list[Library] = []
+        self._semantic: Library | None = None
+        self._semantic_lock = threading.Lock()
+        # Start loading keeper.library (search, numpy, ...) while Textual sets up its
+        # screen, rather than after the first screen asks for the list.
+        self._warm = threading.Thread(target=_import_library, daemon=True)
+        self._warm.start()
+
+    def library(self) -> Library:
+        """This thread's Library (opened on first use; imports keeper.library lazily)."""
+        library: Library | None = getattr(self._local, "library", None)
+        if library is None:
+            from keeper.library import Library
+
+            library = Library.open(self.db)
+            self._local.library = library
+            with self._lock:
+                self._open.append(library)
+        return library
+
+    @contextmanager
+    def semantic(self) -> Iterator[Library]:
+        """The one Library semantic searches share, held by one thread at a time.
+
+        A Library keeps its embedding model once loaded; a per-thread Library would load
+        the model again in every worker thread."""
+        with self._semantic_lock:
+            if self._semantic is None:
+                from keeper.library import Library
+
+                self._semantic = Library.open(self.db)
+                with self._lock:
+                    self._open.append(self._semantic)
+            yield self._semantic
+
+    def close(self) -> None:
+        """Close every connection the workers opened."""
+        with self._lock:
+            libraries, self._open = self._open, []
+        for library in libraries:
+            library.close()
+
+
+def _import_library() -> None:
+    import keeper.library  # noqa: F401
