@@ -180,3 +180,79 @@ def test_disk_full_while_copying_a_file_stops_and_resumes(tmp_path: Path) -> Non
     assert again.json()["assets"]["copied"] == 1
     copied = [p for p in (db.parent / "keeper-assets").rglob("*.png")]
     assert len(copied) == 1 and copied[0].stat().st_size == len(PNG) + 3 * 1024 * 1024
+
+
+def check_vectors_consistent(db: Path) -> tuple[int, int]:
+    """Integrity, and every message marked embedded has exactly its chunks, each chunk its
+    vec0 row; returns ``(embedded messages, chunks)``."""
+    conn = apsw.Connection(str(db))
+    try:
+        from keeper.store.connection import load_sqlite_vec
+
+        load_sqlite_vec(conn)
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        mismatched = conn.execute(
+            "SELECT count(*) FROM embedded_nodes e WHERE e.chunk_count != "
+            "(SELECT count(*) FROM chunks c WHERE c.node_rowid = e.node_rowid)"
+        ).fetchone()
+        assert mismatched == (0,), "a message is marked embedded without all its chunks"
+        unmarked = conn.execute(
+            "SELECT count(*) FROM chunks c WHERE c.node_rowid NOT IN "
+            "(SELECT node_rowid FROM embedded_nodes)"
+        ).fetchone()
+        assert unmarked == (0,), "chunks of a message that is not marked embedded"
+        for (model_id,) in conn.execute("SELECT id FROM embed_models").fetchall():
+            table = f"vec_chunks_{int(model_id)}"
+            missing = conn.execute(
+                f"SELECT count(*) FROM chunks c WHERE c.model_id = ? AND c.id NOT IN "
+                f"(SELECT chunk_id FROM {table})",
+                (model_id,),
+            ).fetchone()
+            assert missing == (0,), "a chunk without its vector index row"
+        row = conn.execute(
+            "SELECT (SELECT count(*) FROM embedded_nodes), (SELECT count(*) FROM chunks)"
+        ).fetchone()
+        return int(row[0]), int(row[1])
+    finally:
+        conn.close()
+
+
+def test_kill_nine_during_embedding_loses_at_most_a_batch(
+    tmp_path: Path, built_model: Path
+) -> None:
+    """`kill -9` at random moments of `keeper embed` (the real packaged model): the database
+    stays intact and consistent, work already committed is kept, and a re-run finishes with
+    the same vectors as an uninterrupted run."""
+    export = tmp_path / "export.zip"
+    build_export(export, count=120, nodes=8)
+    reference = tmp_path / "reference" / "keeper.db"
+    db = tmp_path / "data" / "keeper.db"
+    for target in (reference, db):
+        done = run_keeper("import", "--db", target, "--no-embed", export, timeout=300)
+        assert done.code == 0, done.stderr
+    started = time.monotonic()
+    full = run_keeper("embed", "--db", reference, timeout=600)
+    duration = time.monotonic() - started
+    assert full.code == 0, full.stderr
+    expected = check_vectors_consistent(reference)
+    rng = random.Random(int(os.environ.get("KEEPER_KILL_SEED", "20261")))
+    progress = []
+    for _ in range(KILL_POINTS):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "keeper", "embed", "--db", str(db)],
+            env=cli_env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        time.sleep(rng.uniform(0.2, 0.8) * duration)
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate()
+        progress.append(check_vectors_consistent(db))
+    counts = [messages for messages, _ in progress]
+    assert counts == sorted(counts), "a kill lost vectors committed before it"
+    assert any(0 < n < expected[0] for n in counts) or KILL_POINTS < 3, progress
+    final = run_keeper("embed", "--db", db, timeout=600)
+    assert final.code == 0 and "Traceback" not in final.stderr, final.stderr
+    assert check_vectors_consistent(db) == expected
+    found = run_keeper("search", "--db", db, "--mode", "semantic", "tides by the lighthouse")
+    assert found.code == 0 and "story" in found.stdout, found.stdout + found.stderr

@@ -119,11 +119,12 @@ def test_no_command_touches_the_network(
 
 def test_data_folder_and_database_are_private_from_creation(tmp_path: Path) -> None:
     xdg = tmp_path / "xdg"
-    env = {"XDG_DATA_HOME": str(xdg)}
+    env = cli_env({"XDG_DATA_HOME": str(xdg)})
+    env.pop("KEEPER_MODEL_CACHE", None)  # build the ONNX copy where users get it: models/
     # umask 0 would make everything world-readable unless keeper sets the modes itself.
     proc = subprocess.run(
         [sys.executable, "-m", "keeper", "import", str(SAMPLE_EXPORT)],
-        env=cli_env(env),
+        env=env,
         cwd=REPO,
         capture_output=True,
         preexec_fn=lambda: os.umask(0),
@@ -136,6 +137,7 @@ def test_data_folder_and_database_are_private_from_creation(tmp_path: Path) -> N
     files = [p for p in data_dir.rglob("*")]
     assert any(p.name == "keeper.db" for p in files)
     assert any(p.suffix == ".png" for p in files), "the sample's images were copied"
+    assert any(p.suffix == ".onnx" for p in files), "the model copy was built in models/"
     for path in files:
         mode = stat.S_IMODE(path.stat().st_mode)
         if path.is_dir():

@@ -97,6 +97,14 @@ def _fingerprint(model_dir: Path) -> str:
     return digest.hexdigest()[:16]
 
 
+def _private_dirs(folder: Path) -> None:
+    """Create ``folder`` and any missing parents 0700, like the rest of keeper's data."""
+    missing = [p for p in (folder, *folder.parents) if not p.exists()]
+    for path in reversed(missing):
+        path.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(path, 0o700)
+
+
 def build(model_dir: Path, target: Path) -> None:
     """Export ``model_dir``'s transformer to ONNX and quantize it to int8 into ``target``."""
     import logging
@@ -124,7 +132,7 @@ def build(model_dir: Path, target: Path) -> None:
 
     sample = tuple(torch.ones((2, 8), dtype=torch.long) for _ in names)
     axes = {name: {0: "batch", 1: "tokens"} for name in [*names, "hidden"]}
-    target.parent.mkdir(parents=True, exist_ok=True)
+    _private_dirs(target.parent)
     with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
         fp32 = Path(scratch) / "model.onnx"
         # The exporter and quantizer warn about tracing details that do not apply to
@@ -151,6 +159,7 @@ def build(model_dir: Path, target: Path) -> None:
             quantize_dynamic(str(fp32), str(partial), weight_type=QuantType.QInt8, per_channel=True)
         finally:
             root.setLevel(level)
+        os.chmod(partial, 0o600)
         os.replace(partial, target)
 
 
