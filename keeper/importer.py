@@ -25,7 +25,9 @@ from keeper.paths import DataPaths
 from keeper.progress import Progress
 from keeper.store.writer import NEW, UNCHANGED, UPDATED, ArchiveWriter, finish_import, start_import
 
-BATCH_NODES = 20_000
+# A write transaction commits after this many nodes or seconds, whichever comes first: a
+# crash loses at most that much work. $KEEPER_IMPORT_BATCH_NODES tunes it.
+BATCH_NODES = int(os.environ.get("KEEPER_IMPORT_BATCH_NODES", "20000"))
 BATCH_SECONDS = 2.0
 MAX_LISTED = 500  # anomalies and missing assets listed one by one; counts stay complete
 

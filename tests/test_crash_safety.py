@@ -65,12 +65,49 @@ def snapshot(db: Path) -> set[tuple]:
 
 
 def start_import(db: Path, export: Path) -> subprocess.Popen[bytes]:
+    # Small batches: ~25 commits over this export, so kills land between and inside them.
     return subprocess.Popen(
         [sys.executable, "-m", "keeper", "import", "--db", str(db), "--no-embed", str(export)],
-        env=cli_env(),
+        env=cli_env({"KEEPER_IMPORT_BATCH_NODES": "1000"}),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
+
+
+def committed(db: Path, sql: str) -> int:
+    """``sql``'s count in what ``db`` has committed (0 while it does not exist yet)."""
+    if not db.exists():
+        return 0
+    conn = apsw.Connection(str(db), flags=apsw.SQLITE_OPEN_READONLY)
+    try:
+        conn.set_busy_timeout(5000)
+        row = conn.execute(sql).fetchone()
+        return int(row[0]) if row else 0
+    except apsw.SQLError:
+        return 0  # the schema is not there yet
+    finally:
+        conn.close()
+
+
+def kill_after(
+    proc: subprocess.Popen[bytes], db: Path, sql: str, target: int, rng: random.Random
+) -> None:
+    """SIGKILL ``proc`` a random few milliseconds after ``db`` has committed ``target``
+    rows of ``sql`` (wall-clock kill times are at the mercy of the machine's load)."""
+    deadline = time.monotonic() + 300
+    while proc.poll() is None and time.monotonic() < deadline:
+        if committed(db, sql) >= target:
+            time.sleep(rng.uniform(0, 0.05))
+            break
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate()
+
+
+def next_target(rng: random.Random, done: int, total: int, kills_left: int) -> int:
+    """A count past ``done`` that leaves room for the kills still to come."""
+    room = max(1, (total - done) // (kills_left + 1))
+    return min(total - 1, done + rng.randint(1, room))
 
 
 @pytest.fixture(scope="module")
@@ -90,15 +127,14 @@ def export(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, in
 def test_kill_nine_during_import_never_leaves_a_half_conversation(
     export: tuple[Path, dict[str, int], Path, float], tmp_path: Path
 ) -> None:
-    path, expected, reference, duration = export
+    path, expected, reference, _ = export
     db = tmp_path / "data" / "keeper.db"
     rng = random.Random(int(os.environ.get("KEEPER_KILL_SEED", "20260")))
-    progress = []
-    for _ in range(KILL_POINTS):
-        proc = start_import(db, path)
-        time.sleep(rng.uniform(0.25, 0.9) * duration)
-        proc.send_signal(signal.SIGKILL)
-        proc.communicate()
+    progress: list[int] = []
+    count = "SELECT count(*) FROM conversations"
+    for kills_left in range(KILL_POINTS, 0, -1):
+        target = next_target(rng, progress[-1] if progress else 0, len(expected), kills_left)
+        kill_after(start_import(db, path), db, count, target, rng)
         if db.exists():
             progress.append(check_consistent(db, expected))
     # The kills landed at different moments, and at least one mid-import.
@@ -230,23 +266,21 @@ def test_kill_nine_during_embedding_loses_at_most_a_batch(
     for target in (reference, db):
         done = run_keeper("import", "--db", target, "--no-embed", export, timeout=300)
         assert done.code == 0, done.stderr
-    started = time.monotonic()
     full = run_keeper("embed", "--db", reference, timeout=600)
-    duration = time.monotonic() - started
     assert full.code == 0, full.stderr
     expected = check_vectors_consistent(reference)
     rng = random.Random(int(os.environ.get("KEEPER_KILL_SEED", "20261")))
-    progress = []
-    for _ in range(KILL_POINTS):
+    progress: list[tuple[int, int]] = []
+    count = "SELECT count(*) FROM embedded_nodes"
+    for kills_left in range(KILL_POINTS, 0, -1):
+        done = progress[-1][0] if progress else 0
         proc = subprocess.Popen(
             [sys.executable, "-m", "keeper", "embed", "--db", str(db)],
             env=cli_env(),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
-        time.sleep(rng.uniform(0.2, 0.8) * duration)
-        proc.send_signal(signal.SIGKILL)
-        proc.communicate()
+        kill_after(proc, db, count, next_target(rng, done, expected[0], kills_left), rng)
         progress.append(check_vectors_consistent(db))
     counts = [messages for messages, _ in progress]
     assert counts == sorted(counts), "a kill lost vectors committed before it"
