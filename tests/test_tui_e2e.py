@@ -70,7 +70,7 @@ def test_keeper_in_tmux_search_and_open(tmux: Tmux, sample_library: Library) -> 
     tmux.wait_for(lambda s: "Search messages" in s)
     tmux.run("send-keys", "-t", "keeper", "-l", TITLE)
     # The title shows twice: once in the box, once as the heading of its results.
-    screen = tmux.wait_for(lambda s: s.count(TITLE) >= 2 and "hits in" in s)
+    screen = tmux.wait_for(lambda s: s.count(TITLE) >= 2 and " conversation" in s)
     assert "exiftool" in screen or "EXIF" in screen
 
     tmux.run("send-keys", "-t", "keeper", "Enter")

@@ -209,7 +209,9 @@ class SearchScreen(WorkerErrors, Screen[None]):
     def summary_line(self, mode: str) -> str:
         """``12 hits in 4 conversations · keyword 8 ms · semantic joined``."""
         conversations = len({hit.conversation_id for hit in self.hits})
-        bits = [f"{len(self.hits)} hits in {conversations} conversations"]
+        hits = f"{len(self.hits)} hit{'' if len(self.hits) == 1 else 's'}"
+        where = f"{conversations} conversation{'' if conversations == 1 else 's'}"
+        bits = [f"{hits} in {where}"]
         if self.keyword_ms is not None:
             bits.append(f"keyword {self.keyword_ms:.0f} ms")
         if self.semantic_state:
