@@ -101,8 +101,9 @@ def build_export(path: Path, count: int = 1200, nodes: int = 20) -> dict[str, in
     return {c["id"]: nodes + 1 for c in convs}
 
 
-def set_flag(path: Path, member: bytes, flag: int) -> None:
-    """OR ``flag`` into a member's general-purpose bits in its local and central headers."""
+def set_flag(path: Path, member: bytes, flag: int = 0, *, method: int | None = None) -> None:
+    """OR ``flag`` into a member's general-purpose bits in its local and central headers,
+    and set its compression method to ``method`` if given."""
     raw = bytearray(path.read_bytes())
     for signature, flag_at, name_len_at, fixed in (
         (b"PK\x03\x04", 6, 26, 30),
@@ -114,6 +115,8 @@ def set_flag(path: Path, member: bytes, flag: int) -> None:
             if bytes(raw[at + fixed : at + fixed + name_len]) == member:
                 (flags,) = struct.unpack_from("<H", raw, at + flag_at)
                 struct.pack_into("<H", raw, at + flag_at, flags | flag)
+                if method is not None:
+                    struct.pack_into("<H", raw, at + flag_at + 2, method)
             at = raw.find(signature, at + 1)
     path.write_bytes(bytes(raw))
 

@@ -6,7 +6,6 @@ Every input is built here, in tmp_path; nothing is read from the network or a re
 from __future__ import annotations
 
 import io
-import struct
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -20,6 +19,7 @@ from keeper.archive import Anomaly, ExportSource, RawRecord, open_export, pointe
 from keeper.archive.mime import mime_from_name, sniff_mime
 from keeper.archive.zipcontainer import ZipContainer
 from keeper.errors import ArchiveError, InputError
+from tests.hostile import set_flag
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 24
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 24
@@ -509,28 +509,9 @@ def test_folder_without_conversations(tmp_path: Path) -> None:
         open_export(tmp_path)
 
 
-def _set_flag(path: Path, name: bytes, *, flag: int = 0, method: int | None = None) -> None:
-    """Patch a member's general-purpose flags / method in its local and central headers."""
-    raw = bytearray(path.read_bytes())
-    for signature, flag_at, name_len_at, fixed in (
-        (b"PK\x03\x04", 6, 26, 30),
-        (b"PK\x01\x02", 8, 28, 46),
-    ):
-        at = raw.find(signature)
-        while at != -1:
-            (name_len,) = struct.unpack_from("<H", raw, at + name_len_at)
-            if bytes(raw[at + fixed : at + fixed + name_len]) == name:
-                (flags,) = struct.unpack_from("<H", raw, at + flag_at)
-                struct.pack_into("<H", raw, at + flag_at, flags | flag)
-                if method is not None:
-                    struct.pack_into("<H", raw, at + flag_at + 2, method)
-            at = raw.find(signature, at + 1)
-    path.write_bytes(bytes(raw))
-
-
 def test_encrypted_zip_is_refused(tmp_path: Path) -> None:
     path = make_zip(tmp_path / "export.zip", {"conversations.json": dumps([conv(1)])})
-    _set_flag(path, b"conversations.json", flag=0x1)
+    set_flag(path, b"conversations.json", 0x1)
     with pytest.raises(ArchiveError, match="password-protected"):
         open_export(path)
 
@@ -540,7 +521,7 @@ def test_encrypted_asset_is_only_an_anomaly(tmp_path: Path) -> None:
         tmp_path / "export.zip",
         {"conversations.json": dumps([conv(1)]), "file-Sec1-x.png": PNG},
     )
-    _set_flag(path, b"file-Sec1-x.png", flag=0x1)
+    set_flag(path, b"file-Sec1-x.png", 0x1)
     with open_export(path) as source:
         assert ids(source.records()) == ["conv-1"]
         assert "encrypted_member" in kinds(source.anomalies)
@@ -552,7 +533,7 @@ def test_unsupported_compression_method(tmp_path: Path) -> None:
         tmp_path / "export.zip",
         {"conversations-000.json": dumps([conv(1)]), "conversations-001.json": dumps([conv(2)])},
     )
-    _set_flag(path, b"conversations-001.json", method=9)
+    set_flag(path, b"conversations-001.json", method=9)
     with open_export(path) as source:
         assert ids(source.records()) == ["conv-1"]
         problem = next(a for a in source.anomalies if a.kind == "unreadable_member")
@@ -929,7 +910,7 @@ def test_chat_html_replaces_unreadable_shards(tmp_path: Path) -> None:
         tmp_path / "export.zip",
         {"conversations.json": dumps([conv(1)]), "chat.html": chat_html([conv(1)], {})},
     )
-    _set_flag(path, b"conversations.json", method=9)
+    set_flag(path, b"conversations.json", method=9)
     with open_export(path) as source:
         assert ids(source.records()) == ["conv-1", "conv-99"]
         assert kinds(source.anomalies) == ["unreadable_member", "html_fallback"]
@@ -937,7 +918,7 @@ def test_chat_html_replaces_unreadable_shards(tmp_path: Path) -> None:
 
 def test_unreadable_shards_without_html_are_refused(tmp_path: Path) -> None:
     path = make_zip(tmp_path / "export.zip", {"conversations.json": dumps([conv(1)])})
-    _set_flag(path, b"conversations.json", method=9)
+    set_flag(path, b"conversations.json", method=9)
     with pytest.raises(ArchiveError, match="Deflate64"):
         open_export(path)
 
