@@ -77,23 +77,28 @@ def export_zip(path: Path, count: int, *, nodes: int = 3, text: str = "hello") -
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
+def with_image(convo: dict[str, Any], file_id: str, caption: str) -> dict[str, Any]:
+    """``convo`` whose first message is an uploaded image ``file-<file_id>`` plus a caption."""
+    convo["mapping"]["n1"]["message"]["content"] = {
+        "content_type": "multimodal_text",
+        "parts": [
+            {
+                "content_type": "image_asset_pointer",
+                "asset_pointer": f"file-service://file-{file_id}",
+            },
+            caption,
+        ],
+    }
+    return convo
+
+
 def build_export(path: Path, count: int = 1200, nodes: int = 20) -> dict[str, int]:
     """An export of ``count`` conversations (each with an image); returns id -> node count."""
     convs = []
     files: dict[str, bytes] = {}
     for i in range(count):
         convo = conversation(i, f"story {i} about lighthouses and tides", nodes=nodes)
-        message = convo["mapping"]["n1"]["message"]
-        message["content"] = {
-            "content_type": "multimodal_text",
-            "parts": [
-                {
-                    "content_type": "image_asset_pointer",
-                    "asset_pointer": f"file-service://file-Img{i}",
-                },
-                f"picture {i}",
-            ],
-        }
+        with_image(convo, f"Img{i}", f"picture {i}")
         files[f"file-Img{i}-photo.png"] = PNG + os.urandom(2048)
         convs.append(convo)
     files["conversations.json"] = dumps(convs)

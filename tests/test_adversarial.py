@@ -31,6 +31,7 @@ from tests.hostile import (
     make_zip,
     run_keeper,
     set_flag,
+    with_image,
 )
 
 PEAK_RSS_LIMIT_MB = 1024
@@ -521,14 +522,7 @@ def test_hundred_megabyte_message(tmp_path: Path, built_model: Path) -> None:
 
 
 def test_damaged_asset_member_is_listed_and_the_rest_imports(tmp_path: Path) -> None:
-    convo = conversation(1)
-    convo["mapping"]["n1"]["message"]["content"] = {
-        "content_type": "multimodal_text",
-        "parts": [
-            {"content_type": "image_asset_pointer", "asset_pointer": "file-service://file-Crc1"},
-            "a picture",
-        ],
-    }
+    convo = with_image(conversation(1), "Crc1", "a picture")
     path = make_zip(
         tmp_path / "export.zip",
         {

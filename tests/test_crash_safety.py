@@ -22,7 +22,16 @@ from pathlib import Path
 import apsw
 import pytest
 
-from tests.hostile import PNG, build_export, cli_env, conversation, dumps, make_zip, run_keeper
+from tests.hostile import (
+    PNG,
+    build_export,
+    cli_env,
+    conversation,
+    dumps,
+    make_zip,
+    run_keeper,
+    with_image,
+)
 
 KILL_POINTS = int(os.environ.get("KEEPER_KILL_POINTS", "4"))
 
@@ -184,14 +193,7 @@ def test_full_disk_gives_a_clear_error_and_an_intact_database(
 
 
 def test_disk_full_while_copying_a_file_stops_and_resumes(tmp_path: Path) -> None:
-    big = conversation(1)
-    big["mapping"]["n1"]["message"]["content"] = {
-        "content_type": "multimodal_text",
-        "parts": [
-            {"content_type": "image_asset_pointer", "asset_pointer": "file-service://file-Big1"},
-            "a large picture",
-        ],
-    }
+    big = with_image(conversation(1), "Big1", "a large picture")
     export = make_zip(
         tmp_path / "export.zip",
         {
