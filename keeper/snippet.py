@@ -13,9 +13,13 @@ def _pattern(terms: tuple[str, ...]) -> re.Pattern[str] | None:
         term = term.strip()
         if not term:
             continue
-        # Stemmed matches ("running" for "run") share a prefix; highlight that prefix.
-        stem = term if len(term) <= 4 or not term.isascii() else term[: max(4, len(term) - 2)]
-        words.append(re.escape(stem))
+        if not term.isascii():
+            words.append(re.escape(term))  # CJK: the bigram run itself, mid-sentence
+            continue
+        # Stemmed matches ("running" for "run", "clients" for "client") share a prefix:
+        # highlight the whole word that starts with it.
+        stem = term if len(term) <= 4 else term[: max(4, len(term) - 2)]
+        words.append(rf"\b{re.escape(stem)}\w*")
     if not words:
         return None
     return re.compile("|".join(sorted(words, key=len, reverse=True)), re.IGNORECASE)
