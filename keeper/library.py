@@ -15,7 +15,6 @@ import orjson
 from keeper.errors import InputError, UsageError
 from keeper.pack.options import Pack, PackOptions
 from keeper.paths import DataPaths, resolve_paths
-from keeper.search import Hit, search
 from keeper.store import open_connection, reader
 from keeper.store.filters import Filters
 from keeper.summarize.model import Persona, Summary
@@ -24,6 +23,7 @@ if TYPE_CHECKING:
     from keeper.embed.job import EmbedReport
     from keeper.embed.model import Embedder
     from keeper.importer import ImportReport
+    from keeper.search import Hit
 
 
 def import_lock(paths: DataPaths) -> AbstractContextManager[None]:
@@ -175,6 +175,8 @@ class Library:
         else keyword. When semantic retrieval cannot run (nothing embedded, model missing)
         the search falls back to keywords; :attr:`search_note` then says why, and it says
         how much is embedded while embedding is incomplete."""
+        # Imported here: keeper.search brings numpy, which the TUI must not wait for at start.
+        from keeper.search import search
         self.search_note = ""
         if mode == "keyword":
             return search(self.conn, query, filters, mode="keyword", limit=limit)
@@ -186,6 +188,11 @@ class Library:
                 self.search_note = (
                     f"Nothing is embedded yet; {mode} search fell back to keywords "
                     "(run `keeper embed`)."
+                )
+            elif status["embeddable"]:
+                self.search_note = (
+                    f"0 of {status['embeddable']:,} messages are embedded: keyword results "
+                    "only (`keeper embed` adds search by meaning)."
                 )
             return search(self.conn, query, filters, mode="keyword", limit=limit)
         try:

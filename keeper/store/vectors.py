@@ -4,15 +4,20 @@
 to rescore candidates and read by continuity summaries. ``vec_chunks_<model id>`` is a
 sqlite-vec ``vec0`` table over the same chunks holding a *coarse* copy (binary-quantized
 by default, chosen by ``python -m tests.perf vectors``) plus the filter columns as vec0
-metadata, so filters apply inside the KNN scan and a filtered search never comes back
-short. Triggers delete a chunk's vec0 row with the chunk, so forgetting a conversation
-or re-embedding a changed one never leaves a stale vector behind.
+metadata. Search scans the binary codes with numpy (:class:`BitScan`, loaded once per
+connection) with the filters as a mask, re-ranks the nearest by the float query against
+their bits, and rescores the survivors exactly; conversation and model filters, or a
+layout it does not recognise, use vec0's own filtered KNN. Either way filters apply inside
+the scan and a filtered search never comes back short. Triggers delete a chunk's vec0 row
+with the chunk, so forgetting a conversation or re-embedding a changed one never leaves a
+stale vector behind.
 """
 
 from __future__ import annotations
 
 import re
 import time
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import cast
@@ -36,6 +41,12 @@ DEFAULT_COARSE = "bit"
 # deep list; measured on locomo-dev in tests/perf/bench_vectors.py).
 OVERSAMPLE = {"float": 1, "int8": 2, "bit": 4}
 MIN_COARSE = 100
+# Binary codes rescored per wanted result when the numpy scan picks them (the scan's cost
+# does not depend on it; rescoring does).
+SCAN_OVERSAMPLE = 4
+# ... out of this many times more chunks nearest by Hamming distance, re-ranked first by
+# the float query against their bits.
+SCAN_WIDEN = 16
 MAX_K = 4096  # sqlite-vec's largest k
 # Only this much of a message is read for embedding (the chunker embeds at most the first
 # few dozen windows of a message): a 100 MB paste must not be loaded, twice, per batch.
@@ -282,6 +293,177 @@ def _vec_constraints(filters: Filters) -> tuple[str, list[object]]:
     return "".join(f" AND {c}" for c in clauses), params
 
 
+class BitScan:
+    """A process-local copy of a binary vec0 index (codes, chunk ids and the project, role
+    and time filter columns) scanned with numpy: Hamming distance over every chunk with the
+    filters as a mask, so the cost is one pass over ``chunks * 48`` bytes whatever the
+    filters, where sqlite-vec's own scan costs grow with k and with metadata filters
+    (measured in tests/perf/bench_vectors.py). Loaded from the vec0 shadow tables
+    (sqlite-vec 0.1.x layout), checked against the public table on a sample, and reloaded
+    when the index changes; any mismatch means vec0's own KNN is used instead."""
+
+    def __init__(self, conn: apsw.Connection, table: str) -> None:
+        # One plain read per shadow table (joining them makes SQLite scan, minutes at 1M).
+        parts: list[dict[int, bytes]] = [
+            {
+                int(cast(int, row[0])): cast(bytes, row[1])
+                for row in conn.execute(f"SELECT rowid, {column} FROM {table}_{name}")
+            }
+            for name, column in (
+                ("vector_chunks00", "vectors"),
+                ("metadatachunks01", "data"),  # role
+                ("metadatachunks03", "data"),  # t
+            )
+        ]
+        blocks = [
+            (chunk, partition, validity, rowids, *(part[chunk] for part in parts))
+            for chunk, partition, validity, rowids in conn.execute(
+                f"SELECT chunk_id, partition00, validity, rowids FROM {table}_chunks "
+                "ORDER BY chunk_id"
+            )
+        ]
+        self.projects: dict[str, int] = {}
+        if not blocks:
+            self.ids = np.zeros(0, np.int64)
+            self.width = 0
+            self.codes = np.zeros((0, 0), np.uint64)
+            self.part = np.zeros(0, np.int32)
+            self.role = np.zeros(0, "S12")
+            self.role_len = np.zeros(0, np.int32)
+            self.t = np.zeros(0, np.float64)
+            return
+        size = len(cast(bytes, blocks[0][3])) // 8
+        valid = np.unpackbits(
+            np.frombuffer(b"".join(cast(bytes, b[2]) for b in blocks), np.uint8),
+            bitorder="little",
+        ).astype(bool)
+        self.ids = np.frombuffer(b"".join(cast(bytes, b[3]) for b in blocks), "<i8")[valid]
+        raw = np.frombuffer(b"".join(cast(bytes, b[4]) for b in blocks), np.uint8)
+        codes = raw.reshape(len(valid), -1)[valid]
+        self.width = codes.shape[1]  # bytes per code
+        words = -(-self.width // 8)
+        if words * 8 != self.width:  # pad to whole 64-bit words (zeros XOR to zero)
+            codes = np.pad(codes, ((0, 0), (0, words * 8 - self.width)))
+        self.codes = np.ascontiguousarray(codes.view("<u8").T)  # (words, chunks)
+        partitions = [self.projects.setdefault(str(b[1] or ""), len(self.projects)) for b in blocks]
+        self.part = np.repeat(np.array(partitions, np.int32), size)[valid]
+        roles = np.frombuffer(b"".join(cast(bytes, b[5]) for b in blocks), np.uint8)
+        roles = roles.reshape(len(valid), 16)[valid]
+        self.role_len = np.ascontiguousarray(roles[:, :4]).view("<i4").ravel()
+        self.role = np.ascontiguousarray(roles[:, 4:]).view("S12").ravel()
+        self.t = np.frombuffer(b"".join(cast(bytes, b[6]) for b in blocks), "<f8")[valid]
+        self._check(conn, table)
+
+    def _check(self, conn: apsw.Connection, table: str) -> None:
+        count = int(scalar(conn, f"SELECT count(*) FROM {table}_rowids") or 0)
+        if count != len(self.ids) or self.codes.shape[0] * 64 > 65_535:
+            raise ValueError("vec0 layout not understood")
+        names = {code: name for name, code in self.projects.items()}
+        for i in np.unique(np.linspace(0, len(self.ids) - 1, 16).astype(np.int64)):
+            row = conn.execute(
+                f"SELECT embedding, coalesce(project, ''), role, t FROM {table} WHERE chunk_id = ?",
+                (int(self.ids[i]),),
+            ).fetchone()
+            role = self.role[i].decode() if self.role_len[i] <= 12 else None
+            if (
+                row is None
+                or bytes(row[0]) != self.codes[:, i].astype("<u8").tobytes()[: self.width]
+                or row[1] != names[int(self.part[i])]
+                or row[2] != role
+                or float(row[3]) != float(self.t[i])
+            ):
+                raise ValueError("vec0 layout not understood")
+
+    @staticmethod
+    def handles(filters: Filters) -> bool:
+        """Whether the scan can apply these filters (conversation and model need vec0)."""
+        return not filters.conversation and not filters.model
+
+    def nearest(
+        self, query: np.ndarray, filters: Filters, count: int, *, widen: int = SCAN_WIDEN
+    ) -> np.ndarray:
+        """Chunk ids of the ``count`` nearest matching chunks (every one if fewer match):
+        the ``count * widen`` nearest by Hamming distance to the query's code, re-ranked by
+        the float query against their sign bits (asymmetric distance, closer to cosine)."""
+        if not len(self.ids):
+            return self.ids
+        vec = np.asarray(query, dtype=np.float32)
+        q = np.zeros(self.codes.shape[0] * 8, np.uint8)
+        q[: self.width] = np.packbits(vec > 0, bitorder="little")[: self.width]
+        q = q.view("<u8")
+        far = np.uint16(65_535)
+        dist = np.zeros(len(self.ids), np.uint16)
+        word = np.empty(len(self.ids), np.uint64)
+        bits = np.empty(len(self.ids), np.uint8)
+        for j in range(len(q)):
+            np.bitwise_xor(self.codes[j], q[j], out=word)
+            np.bitwise_count(word, out=bits)
+            np.add(dist, bits, out=dist)
+        mask: np.ndarray | None = None
+
+        def narrow(keep: np.ndarray) -> None:
+            nonlocal mask
+            mask = keep if mask is None else mask & keep
+
+        if filters.project:
+            narrow(self.part == self.projects.get(filters.project, -1))
+        if filters.role:
+            encoded = filters.role.encode()
+            narrow((self.role_len == len(encoded)) & (self.role == encoded))
+        if filters.since is not None:
+            narrow(self.t >= float(filters.since))
+        if filters.until is not None:
+            narrow((self.t < float(filters.until)) & (self.t > NO_TIME))
+        if mask is not None:
+            dist[~mask] = far
+        cut = np.cumsum(np.bincount(dist, minlength=65_536)[:-1])
+        if not len(cut) or cut[-1] == 0:
+            return self.ids[:0]
+        threshold = int(np.searchsorted(cut, min(count * widen, int(cut[-1]))))
+        picked = np.flatnonzero(dist <= threshold)
+        if len(picked) > count:
+            # estimate = sum of the query over each candidate's set bits, a byte at a time
+            # from a table of all 256 byte values' partial sums per byte position
+            padded = np.zeros(len(q) * 64, np.float32)
+            padded[: len(vec)] = vec
+            table = _BYTE_BITS @ padded.reshape(-1, 8).T  # (256, bytes)
+            codes = np.ascontiguousarray(self.codes[:, picked].T).view(np.uint8)
+            offsets = np.arange(codes.shape[1], dtype=np.intp)
+            estimate = table.T.ravel()[codes + offsets * 256].sum(axis=1)
+            picked = picked[np.argpartition(-estimate, count - 1)[:count]]
+        return self.ids[picked]
+
+
+_BYTE_BITS = np.unpackbits(
+    np.arange(256, dtype=np.uint8)[:, None], axis=1, bitorder="little"
+).astype(np.float32)
+
+# One scan per (connection, index), with the index fingerprint it was loaded at.
+_SCANS: weakref.WeakKeyDictionary[apsw.Connection, dict[str, tuple[object, BitScan | None]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def bit_scan(conn: apsw.Connection, table: str) -> BitScan | None:
+    """The current :class:`BitScan` of a binary index, or None where it cannot be used."""
+    per_conn = _SCANS.setdefault(conn, {})
+    version = (int(scalar(conn, "PRAGMA data_version") or 0), conn.total_changes())
+    cached = per_conn.get(table)
+    if cached is not None and cached[0][0] == version:  # type: ignore[index]
+        return cached[1]
+    fingerprint = conn.execute(f"SELECT count(*), max(rowid) FROM {table}_rowids").fetchone()
+    if cached is not None and cached[0][1] == fingerprint:  # type: ignore[index]
+        per_conn[table] = ((version, fingerprint), cached[1])
+        return cached[1]
+    scan: BitScan | None
+    try:
+        scan = BitScan(conn, table)
+    except (apsw.SQLError, ValueError, IndexError, KeyError):
+        scan = None
+    per_conn[table] = ((version, fingerprint), scan)
+    return scan
+
+
 def vector_candidates(
     conn: apsw.Connection,
     model: EmbedModel,
@@ -291,25 +473,33 @@ def vector_candidates(
     *,
     table: str | None = None,
     oversample: int | None = None,
+    use_scan: bool = True,
 ) -> list[tuple[int, float]]:
     """``(node rowid, cosine)`` of the ``limit`` messages nearest ``query``, best first.
 
-    The vec0 index finds coarse candidates with the filters applied inside the scan;
-    their exact float32 vectors rescore them; a message scores as its best chunk."""
+    Coarse candidates come from the index with the filters applied inside the scan (the
+    numpy :class:`BitScan` for a binary index, else vec0's KNN); their exact float32
+    vectors rescore them; a message scores as its best chunk."""
     table = table or vec_table(model.id)
     coarse = _coarse_of(conn, table)
     _, quantize = COARSE_FORMATS[coarse]
-    factor = OVERSAMPLE[coarse] if oversample is None else oversample
-    k = min(max(limit * factor, MIN_COARSE if factor > 1 else limit), MAX_K)
-    where, params = _vec_constraints(filters)
     blob = np.ascontiguousarray(query, dtype="<f4").tobytes()
-    ids = [
-        int(row[0])
-        for row in conn.execute(
-            f"SELECT chunk_id FROM {table} WHERE embedding MATCH {quantize} AND k = ?{where}",
-            [blob, k, *params],
-        )
-    ]
+    scan = bit_scan(conn, table) if use_scan and coarse == "bit" else None
+    ids: list[int]
+    if scan is not None and BitScan.handles(filters):
+        factor = SCAN_OVERSAMPLE if oversample is None else oversample
+        ids = scan.nearest(query, filters, max(limit * factor, MIN_COARSE)).tolist()
+    else:
+        factor = OVERSAMPLE[coarse] if oversample is None else oversample
+        k = min(max(limit * factor, MIN_COARSE if factor > 1 else limit), MAX_K)
+        where, params = _vec_constraints(filters)
+        ids = [
+            int(row[0])
+            for row in conn.execute(
+                f"SELECT chunk_id FROM {table} WHERE embedding MATCH {quantize} AND k = ?{where}",
+                [blob, k, *params],
+            )
+        ]
     if not ids:
         return []
     best: dict[int, float] = {}

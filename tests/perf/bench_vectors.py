@@ -21,6 +21,7 @@ import numpy as np
 
 DIMS = 384
 PROJECTS = 20
+DEPTH = 100  # vector candidates per query, as hybrid search asks (Fusion.depth)
 VOCABULARY = 20_000
 _SYLLABLES = ["ka", "lo", "mi", "ren", "su", "ta", "vel", "zo", "pri", "dan", "gor", "hu"]
 # Zipf-distributed made-up words: like real text, a few words are everywhere and most
@@ -42,16 +43,22 @@ class _Fixed:
         raise AssertionError("the bench passes query vectors")
 
 
-def build(db: Path, chunks: int, formats: list[str], seed: int = 0) -> np.ndarray:
-    """Create the synthetic archive at ``db``; returns the float32 vectors."""
-    from keeper.paths import resolve_paths
-    from keeper.store import open_connection, vectors
-
+def synthetic_vectors(chunks: int, seed: int = 0) -> tuple[np.ndarray, np.random.Generator]:
+    """The archive's clustered unit vectors, and the generator that then draws its words."""
     rng = np.random.default_rng(seed)
     centers = rng.standard_normal((512, DIMS)).astype(np.float32)
     assign = rng.integers(0, len(centers), chunks)
     matrix = centers[assign] + 0.9 * rng.standard_normal((chunks, DIMS)).astype(np.float32)
     matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix, rng
+
+
+def build(db: Path, chunks: int, formats: list[str], seed: int = 0) -> np.ndarray:
+    """Create the synthetic archive at ``db``; returns the float32 vectors."""
+    from keeper.paths import resolve_paths
+    from keeper.store import open_connection, vectors
+
+    matrix, rng = synthetic_vectors(chunks, seed)
     conn = open_connection(resolve_paths(str(db)))
     model = vectors.ensure_model(conn, "bench-model", DIMS)
     vectors.activate(conn, model)
@@ -122,8 +129,9 @@ def measure(db: Path, matrix: np.ndarray, formats: list[str], queries: int) -> d
     """Latency and recall per coarse format, then hybrid latency."""
     from keeper.paths import resolve_paths
     from keeper.search import hybrid_search
-    from keeper.store import open_connection, vectors
+    from keeper.store import open_connection, reader, vectors
     from keeper.store.filters import Filters
+    from keeper.store.fts_text import parse_query
 
     conn = open_connection(resolve_paths(str(db)), create=False)
     model = vectors.active_model(conn)
@@ -138,26 +146,46 @@ def measure(db: Path, matrix: np.ndarray, formats: list[str], queries: int) -> d
     projects = (ids // 50) % PROJECTS
     since = 1.6e9 + chunks * 60.0 * 0.25
     out: dict = {"chunks": chunks, "queries": queries, "formats": {}}
-    for fmt in formats:
+    started = time.perf_counter()
+    scan = vectors.bit_scan(conn, vectors.vec_table(model.id))
+    out["bit-scan load_s"] = round(time.perf_counter() - started, 3) if scan else None
+    variants = [(fmt, fmt, False) for fmt in formats]
+    if "bit" in formats:
+        variants.append(("bit-scan", "bit", True))
+    for label, fmt, use_scan in variants:
         table = vectors.vec_table(model.id) if fmt == "bit" else f"vec_bench_{fmt}"
-        times, recalls = [], []
-        for q, pick in zip(qvecs, picks, strict=True):
-            project = int(projects[pick])
-            filters = Filters(project=f"g-p-{project}", role="user", since=since)
-            started = time.perf_counter()
-            got = vectors.vector_candidates(conn, model, q, filters, 10, table=table)
-            times.append(time.perf_counter() - started)
-            mask = (projects == project) & (roles == "user") & (1.6e9 + ids * 60.0 >= since)
-            exact = ids[mask][np.argsort(-(matrix[mask] @ q))[:10]] + 1
-            recalls.append(len({r for r, _ in got} & set(exact.tolist())) / 10)
-        out["formats"][fmt] = _percentiles(times) | {"recall@10": round(float(np.mean(recalls)), 3)}
+        for scope in ("project+role+since", "role+since (whole archive)"):
+            if scope.startswith("role") and not use_scan and chunks > 200_000:
+                continue  # vec0's unpartitioned scan takes seconds a query at 1M
+            times, recalls = [], []
+            for q, pick in zip(qvecs, picks, strict=True):
+                project = int(projects[pick]) if scope.startswith("project") else None
+                filters = Filters(
+                    project=None if project is None else f"g-p-{project}",
+                    role="user",
+                    since=since,
+                )
+                started = time.perf_counter()
+                got = vectors.vector_candidates(
+                    conn, model, q, filters, DEPTH, table=table, use_scan=use_scan
+                )
+                times.append(time.perf_counter() - started)
+                mask = (roles == "user") & (1.6e9 + ids * 60.0 >= since)
+                if project is not None:
+                    mask &= projects == project
+                exact = ids[mask][np.argsort(-(matrix[mask] @ q))[:10]] + 1
+                recalls.append(len({r for r, _ in got[:10]} & set(exact.tolist())) / 10)
+                assert len(got) == min(DEPTH, int(mask.sum()))
+            out["formats"][f"{label} {scope}"] = _percentiles(times) | {
+                "recall@10": round(float(np.mean(recalls)), 3)
+            }
     encoder = _Fixed()
     words = WORDS
     for label, make in (
         ("project+role+since", lambda p: Filters(project=f"g-p-{p}", role="user", since=since)),
         ("role+since (whole archive)", lambda p: Filters(role="user", since=since)),
     ):
-        times = []
+        times, keyword_times = [], []
         for n, (q, pick) in enumerate(zip(qvecs, picks, strict=True)):
             query = f"{words[50 + n * 13 % 2000]} {words[20 + n * 7 % 500]}"
             filters = make(int(projects[pick]))
@@ -165,7 +193,12 @@ def measure(db: Path, matrix: np.ndarray, formats: list[str], queries: int) -> d
             hits = hybrid_search(conn, query, encoder, filters, 20, vector=q)
             times.append(time.perf_counter() - started)
             assert len(hits) == 20
-        out[f"hybrid {label}"] = _percentiles(times)
+            parsed = parse_query(query)
+            assert parsed is not None
+            started = time.perf_counter()
+            reader.keyword_candidates(conn, parsed.match, filters, DEPTH)
+            keyword_times.append(time.perf_counter() - started)
+        out[f"hybrid {label}"] = _percentiles(times) | {"keyword side": _percentiles(keyword_times)}
     conn.close()
     return out
 
@@ -177,17 +210,24 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--formats", nargs="+", default=["float", "int8", "bit"])
     parser.add_argument("--queries", type=int, default=100)
     parser.add_argument("--workdir")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the databases in --workdir and reuse them"
+    )
     args = parser.parse_args(argv)
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="keeper-bench-vectors-"))
     for size in args.chunks:
         db = workdir / f"vectors-{size}.db"
         started = time.perf_counter()
-        matrix = build(db, size, args.formats)
+        if args.keep and db.exists():
+            matrix, _ = synthetic_vectors(size)
+        else:
+            matrix = build(db, size, args.formats)
         built = round(time.perf_counter() - started, 1)
         result = measure(db, matrix, args.formats, args.queries)
         result["build_s"] = built
         print(json.dumps(result), flush=True)
-        db.unlink()
+        if not args.keep:
+            db.unlink()
     return 0
 
 
