@@ -177,6 +177,7 @@ class Library:
         how much is embedded while embedding is incomplete."""
         # Imported here: keeper.search brings numpy, which the TUI must not wait for at start.
         from keeper.search import search
+
         self.search_note = ""
         if mode == "keyword":
             return search(self.conn, query, filters, mode="keyword", limit=limit)
