@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 SORTS = ("updated", "created", "title", "messages")
 SORT_BY_COLUMN = {"title": "title", "date": "updated", "msgs": "messages"}
-FIRST_CHUNK = 200  # rows added before the first paint
+FIRST_CHUNK = 80  # rows added before the first paint (more than a tall terminal shows)
 CHUNK = 1000  # rows added per frame after that
 ARCHIVED = (("All conversations", "include"), ("Not archived", "exclude"), ("Archived", "only"))
 
