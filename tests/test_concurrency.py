@@ -175,3 +175,36 @@ def test_an_import_waits_for_a_brief_writer(tmp_path: Path) -> None:
     assert second.code == 0, second.stderr
     assert time.monotonic() - started >= 1.4
     assert second.json()["conversations"]["new"] == 3
+
+
+def test_search_works_while_an_embedding_job_writes(tmp_path: Path, built_model: Path) -> None:
+    """Keyword and hybrid searches (CLI and Library) answer while `keeper embed` commits
+    batches of vectors, and what they see of the embedding only grows."""
+    export = tmp_path / "export.zip"
+    build_export(export, count=150, nodes=8)
+    db = tmp_path / "data" / "keeper.db"
+    assert run_keeper("import", "--db", db, "--no-embed", export).code == 0
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "keeper", "embed", "--db", str(db)],
+        env=cli_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    seen: list[int] = []
+    during = 0
+    with Library.open(str(db), create=False) as library:
+        while proc.poll() is None:
+            hits = library.search("lighthouses", mode="keyword", limit=20)
+            assert len(hits) == 20
+            status = library.embedding_status()
+            seen.append(status["embedded"])
+            if status["embedded"]:
+                assert library.search("stories about the sea", limit=5)
+            if proc.poll() is None:
+                during += 1
+            time.sleep(0.05)
+        cli = run_keeper("search", "--db", db, "tides", "--mode", "keyword", "--json")
+    assert proc.wait() == 0, proc.stderr.read().decode() if proc.stderr else ""
+    assert during >= 3, "the embedding finished before searches could overlap it"
+    assert seen == sorted(seen) and max(seen) > 0
+    assert cli.code == 0 and cli.json()
