@@ -359,3 +359,43 @@ def test_bit_scan_nearest_keeps_ties_and_applies_filters() -> None:
     assert len(got) == 50 and keep[got - 1].all()
     assert len(scan.nearest(query, filters, 10_000)) == int(keep.sum())  # never short
     assert len(scan.nearest(query, Filters(project="g-p-none"), 10)) == 0
+
+
+def test_an_unrecognised_vec0_layout_falls_back_to_sqlite_vec(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The scan reads sqlite-vec's shadow tables; if a sqlite-vec release changes them, the
+    sample check fails and search uses vec0's own KNN, with the same filtered results."""
+    fake = FakeEmbedder(dims=64)
+    run_embedding(library.conn, fake, show_progress=False)
+    conn = library.conn
+    model = vectors.active_model(conn)
+    assert model is not None
+    query = fake.encode(["packing for lisbon"])[0]
+    filters = Filters(role="user")
+    with_scan = vectors.vector_candidates(conn, model, query, filters, 7)
+
+    def layout_changed(self: vectors.BitScan, conn: object, table: str) -> None:
+        raise ValueError("vec0 layout not understood")
+
+    monkeypatch.setattr(vectors.BitScan, "_check", layout_changed)
+    conn.execute("DELETE FROM chunks WHERE 0")  # a write, so the cached scan is re-checked
+    fresh = Library.open(str(library.paths.db), create=False)
+    try:
+        assert vectors.bit_scan(fresh.conn, vectors.vec_table(model.id)) is None
+        without = vectors.vector_candidates(fresh.conn, model, query, filters, 7)
+    finally:
+        fresh.close()
+    # vec0's binary coarse pass is approximate: the same filter, a full list, nearly the
+    # same neighbours as exact search (the scan above is exact at this size).
+    exact = _exact(conn, model, query, filters, 7)
+    assert [r for r, _ in with_scan] == exact
+    got = [r for r, _ in without]
+    assert len(got) == 7 and len(set(got) & set(exact)) >= 5
+    roles = {
+        str(r)
+        for (r,) in conn.execute(
+            f"SELECT DISTINCT role FROM nodes WHERE rowid IN ({', '.join('?' * len(got))})", got
+        )
+    }
+    assert roles == {"user"}
