@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import glob
 import os
+import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -71,6 +72,24 @@ class Library:
     def close(self) -> None:
         """Close the database connection."""
         self.conn.close()
+
+    def interrupt(self) -> None:
+        """Stop the statement another thread is running on this connection, if any (it
+        raises there); an idle connection is unaffected."""
+        self.conn.interrupt()
+
+    def close_when_idle(self, timeout: float) -> bool:
+        """Close the connection once no other thread is inside a call on it. Returns False
+        (connection left open) when it is still busy after ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.conn.close()
+                return True
+            except apsw.ThreadingViolationError:
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(0.02)
 
     def __enter__(self) -> Library:
         return self

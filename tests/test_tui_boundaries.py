@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -79,3 +80,59 @@ def test_backend_connections_per_thread_and_one_for_semantic(sample_library: obj
         assert seen["semantic"][0].conversations()  # type: ignore[attr-defined]
     finally:
         backend.close()
+
+
+def test_backend_close_waits_for_a_busy_worker_and_interrupts_long_queries(
+    sample_library: object,
+) -> None:
+    """Quitting while a worker is inside a query neither raises nor leaks the connection."""
+    import threading
+
+    import apsw
+
+    from keeper.tui.backend import Backend
+
+    backend = Backend(str(sample_library.paths.db))  # type: ignore[attr-defined]
+    started, looping = threading.Event(), threading.Event()
+    outcome: dict[str, object] = {}
+
+    def slow_worker() -> None:
+        library = backend.library()
+        library.conn.create_scalar_function("slow", lambda: started.set() or time.sleep(0.3))
+        outcome["slow_library"] = library
+        try:
+            library.conn.execute("select slow()").fetchall()
+        except apsw.InterruptError as error:
+            outcome["slow"] = error
+
+    def endless_worker() -> None:
+        library = backend.library()
+        outcome["endless_library"] = library
+        library.conn.create_scalar_function("tick", lambda: looping.set() or 1)
+        try:
+            library.conn.execute(
+                "with recursive n(i) as (select tick() union all select i + 1 from n) "
+                "select count(*) from n"
+            ).fetchall()
+        except apsw.InterruptError as error:
+            outcome["endless"] = error
+
+    threads = [
+        threading.Thread(target=slow_worker, daemon=True),
+        threading.Thread(target=endless_worker, daemon=True),
+    ]
+    for thread in threads:
+        thread.start()
+    assert started.wait(5) and looping.wait(5)
+    time.sleep(0.05)  # both workers are now inside their queries
+    started_close = time.monotonic()
+    backend.close()
+    waited = time.monotonic() - started_close
+    for thread in threads:
+        thread.join(5)
+    assert 0.15 < waited < 2  # it waited for the slow call to return, not longer
+    assert isinstance(outcome.get("slow"), apsw.InterruptError)
+    assert isinstance(outcome.get("endless"), apsw.InterruptError)
+    for key in ("slow_library", "endless_library"):
+        with pytest.raises(apsw.ConnectionClosedError):
+            outcome[key].conn.execute("select 1")  # type: ignore[attr-defined]

@@ -7,13 +7,19 @@ a slow call (a semantic search loading its model, an import) never blocks a quic
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from keeper.library import Library
+
+log = logging.getLogger(__name__)
+# How long quitting waits for a worker still inside a query to let go of its connection.
+CLOSE_WAIT_SECONDS = 2.0
 
 
 class Backend:
@@ -59,11 +65,20 @@ class Backend:
             yield self._semantic
 
     def close(self) -> None:
-        """Close every connection the workers opened."""
+        """Close every connection the workers opened.
+
+        A worker may still be inside a query when the app quits: its statement is
+        interrupted and its connection closed as soon as the worker lets go of it. One that
+        holds on past ``CLOSE_WAIT_SECONDS`` keeps its connection until the process ends;
+        committed data is safe either way (WAL), an interrupted import resumes next time."""
         with self._lock:
             libraries, self._open = self._open, []
         for library in libraries:
-            library.close()
+            library.interrupt()
+        deadline = time.monotonic() + CLOSE_WAIT_SECONDS
+        for library in libraries:
+            if not library.close_when_idle(max(0.0, deadline - time.monotonic())):
+                log.info("a worker still holds %s; left open", library.paths.db)
 
 
 def _import_library() -> None:

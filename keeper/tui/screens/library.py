@@ -123,7 +123,7 @@ class LibraryScreen(WorkerErrors, Screen[None]):
 
     def loaded(self, rows: list[ConversationRow], unfiltered: bool) -> None:
         """Show fetched rows; an empty archive gets the welcome screen."""
-        if not self.is_attached:  # the user left while the worker ran
+        if self.user_left():  # the user left while the worker ran
             return
         if unfiltered:
             self.total = len(rows)
@@ -172,7 +172,7 @@ class LibraryScreen(WorkerErrors, Screen[None]):
     def add_rows(self, generation: int, start: int) -> None:
         """Add the next chunk of ``shown`` to the table; the first chunk paints at once
         and the rest follow between frames, so typing stays quick on 6,000 rows."""
-        if generation != self.fill_generation or not self.is_attached:
+        if generation != self.fill_generation or self.user_left():
             return
         table: DataTable[str | Text] = self.query_one("#conversations", DataTable)
         size = FIRST_CHUNK if start == 0 else CHUNK

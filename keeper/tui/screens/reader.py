@@ -107,7 +107,7 @@ class ReaderScreen(WorkerErrors, Screen[None]):
         self, conv: ConversationRow, rows: list[NodeRow], assets: list[dict]
     ) -> None:
         """Show what :meth:`load` fetched."""
-        if not self.is_attached:  # the user left while the worker ran
+        if self.user_left():  # the user left while the worker ran
             return
         self.conv = conv
         self.assets = assets
@@ -131,7 +131,7 @@ class ReaderScreen(WorkerErrors, Screen[None]):
             if not shown(node, False):
                 self.show_hidden = True
         await self.render_thread(focus=target)
-        self.loaded = True
+        self.loaded = not self.user_left()
 
     # -- rendering ------------------------------------------------------------------------
     def thread(self) -> list[NodeRow]:
@@ -349,7 +349,7 @@ class ReaderScreen(WorkerErrors, Screen[None]):
 
     def got_summary(self, summary: Summary, then: str) -> None:
         """Keep the summary and continue with what was asked for."""
-        if not self.is_attached:  # the user left while the worker ran
+        if self.user_left():  # the user left while the worker ran
             return
         self.summary = summary
         if then == "chapters":

@@ -149,7 +149,7 @@ class SearchScreen(WorkerErrors, Screen[None]):
 
     def semantic_failed(self, generation: int) -> None:
         """Say that only keyword results are shown."""
-        if not self.is_attached:  # the user left while the worker ran
+        if self.user_left():  # the user left while the worker ran
             return
         if generation == self.generation:
             self.semantic_state = "semantic search unavailable"
@@ -164,7 +164,7 @@ class SearchScreen(WorkerErrors, Screen[None]):
         note: str = "",
     ) -> None:
         """Replace the list with ``hits`` unless a newer query already answered."""
-        if not self.is_attached:  # the user left while the worker ran
+        if self.user_left():  # the user left while the worker ran
             return
         if generation != self.generation:
             return
