@@ -348,17 +348,18 @@ def test_bit_scan_nearest_keeps_ties_and_applies_filters() -> None:
     scan.ids = np.arange(1, n + 1, dtype=np.int64)
     scan.projects = {"": 0, "g-p-x": 1}
     scan.part = (np.arange(n) % 3 == 0).astype(np.int32)
-    roles = np.where(np.arange(n) % 2 == 0, b"user", b"assistant")
-    scan.role = roles.astype("S12")
-    scan.role_len = np.array([len(r) for r in roles], np.int32)
+    scan.roles = ["assistant", "user"]
+    scan.role = (np.arange(n) % 2 == 0).astype(np.int32)  # even chunks are the user's
     scan.t = np.arange(n, dtype=np.float64)
     query = matrix[17]
     filters = Filters(project="g-p-x", role="user", since=100.0, until=4000.0)
-    keep = (scan.part == 1) & (scan.role == b"user") & (scan.t >= 100) & (scan.t < 4000)
+    keep = (scan.part == 1) & (scan.role == 1) & (scan.t >= 100) & (scan.t < 4000)
     got = scan.nearest(query, filters, 50)
     assert len(got) == 50 and keep[got - 1].all()
     assert len(scan.nearest(query, filters, 10_000)) == int(keep.sum())  # never short
     assert len(scan.nearest(query, Filters(project="g-p-none"), 10)) == 0
+    assert len(scan.nearest(query, Filters(role="tool"), 10)) == 0  # a role no chunk has
+    assert not vectors.BitScan.handles(Filters(role="a-role-past-twelve-bytes"))
 
 
 def test_an_unrecognised_vec0_layout_falls_back_to_sqlite_vec(
@@ -399,3 +400,27 @@ def test_an_unrecognised_vec0_layout_falls_back_to_sqlite_vec(
         )
     }
     assert roles == {"user"}
+
+
+def test_searching_maps_the_database_and_importing_does_not(library: Library) -> None:
+    """Searches read rows through a memory map (fast random reads); the import's
+    connection never maps the file, so its peak memory stays what the import bar allows."""
+    from keeper.store.connection import SEARCH_MMAP_BYTES
+
+    def mapped(lib: Library) -> int:
+        return int(scalar(lib.conn, "PRAGMA mmap_size") or 0)
+
+    assert mapped(library) == 0  # it has only imported
+    fake = FakeEmbedder()
+    run_embedding(library.conn, fake, show_progress=False)
+    assert mapped(library) == 0
+    keyword = Library.open(str(library.paths.db), create=False)
+    semantic = Library.open(str(library.paths.db), create=False)
+    try:
+        assert keyword.search("lisbon", mode="keyword")
+        assert mapped(keyword) == SEARCH_MMAP_BYTES
+        assert semantic_search(semantic.conn, "lisbon", fake, limit=3)
+        assert mapped(semantic) == SEARCH_MMAP_BYTES
+    finally:
+        keyword.close()
+        semantic.close()

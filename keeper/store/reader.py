@@ -9,6 +9,7 @@ from typing import cast
 import apsw
 import orjson
 
+from keeper.store.connection import map_for_search
 from keeper.store.filters import Filters
 from keeper.store.sql import scalar
 
@@ -164,6 +165,7 @@ def keyword_candidates(
 ) -> list[KeywordRow]:
     """Messages matching the FTS5 expression ``match``, best BM25 first, filters applied
     inside the query so a filtered search never comes back short."""
+    map_for_search(conn)
     where, params = filters.node_clause()
     sql = (
         "SELECT n.rowid, n.conversation_id, n.node_id, n.message_id, c.title, n.role, n.model, "

@@ -25,6 +25,7 @@ from typing import cast
 import apsw
 import numpy as np
 
+from keeper.store.connection import map_for_search
 from keeper.store.filters import Filters
 from keeper.store.reader import KeywordRow
 from keeper.store.sql import scalar
@@ -328,8 +329,8 @@ class BitScan:
             self.width = 0
             self.codes = np.zeros((0, 0), np.uint64)
             self.part = np.zeros(0, np.int32)
-            self.role = np.zeros(0, "S12")
-            self.role_len = np.zeros(0, np.int32)
+            self.roles: list[str | None] = []
+            self.role = np.zeros(0, np.int32)
             self.t = np.zeros(0, np.float64)
             return
         size = len(cast(bytes, blocks[0][3])) // 8
@@ -349,8 +350,13 @@ class BitScan:
         self.part = np.repeat(np.array(partitions, np.int32), size)[valid]
         roles = np.frombuffer(b"".join(cast(bytes, b[5]) for b in blocks), np.uint8)
         roles = roles.reshape(len(valid), 16)[valid]
-        self.role_len = np.ascontiguousarray(roles[:, :4]).view("<i4").ravel()
-        self.role = np.ascontiguousarray(roles[:, 4:]).view("S12").ravel()
+        # A text metadata cell is its length (4 bytes) and first 12 bytes: the roles become
+        # small integer codes so a role filter is one integer compare per chunk.
+        cells, codes_of_roles = np.unique(
+            np.ascontiguousarray(roles).view("V16").ravel(), return_inverse=True
+        )
+        self.roles = [_role_name(bytes(cell)) for cell in cells]
+        self.role = codes_of_roles.astype(np.int32).ravel()
         self.t = np.frombuffer(b"".join(cast(bytes, b[6]) for b in blocks), "<f8")[valid]
         self._check(conn, table)
 
@@ -364,7 +370,7 @@ class BitScan:
                 f"SELECT embedding, coalesce(project, ''), role, t FROM {table} WHERE chunk_id = ?",
                 (int(self.ids[i]),),
             ).fetchone()
-            role = self.role[i].decode() if self.role_len[i] <= 12 else None
+            role = self.roles[int(self.role[i])]
             if (
                 row is None
                 or bytes(row[0]) != self.codes[:, i].astype("<u8").tobytes()[: self.width]
@@ -376,8 +382,10 @@ class BitScan:
 
     @staticmethod
     def handles(filters: Filters) -> bool:
-        """Whether the scan can apply these filters (conversation and model need vec0)."""
-        return not filters.conversation and not filters.model
+        """Whether the scan can apply these filters (conversation, model and a role longer
+        than vec0 keeps inline need vec0)."""
+        role_fits = not filters.role or len(filters.role.encode()) <= 12
+        return not filters.conversation and not filters.model and role_fits
 
     def nearest(
         self, query: np.ndarray, filters: Filters, count: int, *, widen: int = SCAN_WIDEN
@@ -408,14 +416,14 @@ class BitScan:
         if filters.project:
             narrow(self.part == self.projects.get(filters.project, -1))
         if filters.role:
-            encoded = filters.role.encode()
-            narrow((self.role_len == len(encoded)) & (self.role == encoded))
+            code = self.roles.index(filters.role) if filters.role in self.roles else -1
+            narrow(self.role == code)
         if filters.since is not None:
             narrow(self.t >= float(filters.since))
         if filters.until is not None:
             narrow((self.t < float(filters.until)) & (self.t > NO_TIME))
         if mask is not None:
-            dist[~mask] = far
+            np.putmask(dist, ~mask, far)
         cut = np.cumsum(np.bincount(dist, minlength=65_536)[:-1])
         if not len(cut) or cut[-1] == 0:
             return self.ids[:0]
@@ -432,6 +440,12 @@ class BitScan:
             estimate = table.T.ravel()[codes + offsets * 256].sum(axis=1)
             picked = picked[np.argpartition(-estimate, count - 1)[:count]]
         return self.ids[picked]
+
+
+def _role_name(cell: bytes) -> str | None:
+    """A role from a vec0 text metadata cell; None when longer than the 12 bytes kept."""
+    length = int.from_bytes(cell[:4], "little")
+    return cell[4 : 4 + length].decode() if length <= 12 else None
 
 
 _BYTE_BITS = np.unpackbits(
@@ -480,6 +494,7 @@ def vector_candidates(
     Coarse candidates come from the index with the filters applied inside the scan (the
     numpy :class:`BitScan` for a binary index, else vec0's KNN); their exact float32
     vectors rescore them; a message scores as its best chunk."""
+    map_for_search(conn)
     table = table or vec_table(model.id)
     coarse = _coarse_of(conn, table)
     _, quantize = COARSE_FORMATS[coarse]
