@@ -22,29 +22,63 @@ def _pattern(terms: tuple[str, ...]) -> re.Pattern[str] | None:
         words.append(rf"\b{re.escape(stem)}\w*")
     if not words:
         return None
-    return re.compile("|".join(sorted(words, key=len, reverse=True)), re.IGNORECASE)
+    # A phrase's space matches any run of whitespace, so the raw text matches where its
+    # collapsed form does.
+    alternatives = [word.replace(r"\ ", r"\s+") for word in sorted(words, key=len, reverse=True)]
+    return re.compile("|".join(alternatives), re.IGNORECASE)
+
+
+_SPACE = re.compile(r"\s")
+_NON_SPACE = re.compile(r"\S")
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
 
 
 def make_snippet(
     text: str, terms: tuple[str, ...], width: int = WIDTH
 ) -> tuple[str, list[list[int]]]:
-    """A one-line excerpt of ``text`` around the first match and the [start, end) spans
-    of every match inside it. Without a match, the start of the text."""
-    flat = " ".join(text.split())
+    """A one-line excerpt of ``text`` (whitespace collapsed) around the first match and
+    the [start, end) spans of every match inside it. Without a match, the start of the
+    text. Only a window around the match is normalised, so a long message costs no more
+    than a short one."""
     pattern = _pattern(terms)
-    first = pattern.search(flat) if pattern else None
-    if first is None:
-        excerpt = flat[:width]
-        return (excerpt + "…" if len(flat) > width else excerpt), []
-    start = max(0, first.start() - width // 3)
+    first = pattern.search(text) if pattern else None
+    if pattern is None or first is None:
+        reach = 4 * width
+        while True:
+            flat = _flat(text[:reach])
+            if len(flat) > width or reach >= len(text):
+                break
+            reach *= 2
+        # The window stops short of the text's end only when it already holds more.
+        return (flat[:width] + "…" if len(flat) > width else flat), []
+    reach = 2 * width
+    while True:
+        # The window starts on whitespace, so its first word is whole (no false match).
+        left = max(0, first.start() - reach)
+        if left:
+            blank = _SPACE.search(text, left, first.start())
+            left = blank.start() if blank else first.start()
+        right = min(len(text), first.end() + reach)
+        flat = _flat(text[left:right])
+        found = pattern.search(flat)
+        assert found is not None  # the window holds the first match, whole
+        start = max(0, found.start() - width // 3)
+        enough_left = left == 0 or found.start() > width // 3 + 21
+        enough_right = right == len(text) or len(flat) - start > width
+        if enough_left and enough_right:
+            break
+        reach *= 2
     if start:
         space = flat.rfind(" ", start - 20, start)
         start = space + 1 if space > 0 else start
     end = min(len(flat), start + width)
     excerpt = flat[start:end]
-    prefix = "…" if start else ""
-    suffix = "…" if end < len(flat) else ""
-    assert pattern is not None
+    before = start > 0 or _NON_SPACE.search(text, 0, left) is not None
+    prefix = "…" if before else ""
+    suffix = "…" if end < len(flat) else ""  # (a window short of the end holds more)
     spans = [[m.start() + len(prefix), m.end() + len(prefix)] for m in pattern.finditer(excerpt)]
     return prefix + excerpt + suffix, spans
 
