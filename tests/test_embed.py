@@ -424,3 +424,33 @@ def test_searching_maps_the_database_and_importing_does_not(library: Library) ->
     finally:
         keyword.close()
         semantic.close()
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [Filters(), Filters(role="user"), Filters(role="assistant"), Filters(include_hidden=True)],
+)
+def test_rank_first_keyword_plan_returns_what_filtering_first_does(
+    library: Library, filters: Filters, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Broad filters rank every match and read rows best first; narrow ones filter first.
+    Both plans must return the same hits in the same order, and never come back short."""
+    from keeper.store import reader
+    from keeper.store.fts_text import parse_query
+
+    assert reader._keeps_most_messages(filters)
+    longest = 0
+    for query in ("lisbon", "packing trip", "the", "fair use", "猫"):
+        match = parse_query(query).match
+        for limit in (1, 3, 50):
+            ranked_first = reader.keyword_candidates(library.conn, match, filters, limit)
+            with monkeypatch.context() as patch:
+                patch.setattr(reader, "_keeps_most_messages", lambda _: False)
+                filtered_first = reader.keyword_candidates(library.conn, match, filters, limit)
+            assert [(r.rowid, round(r.score, 9)) for r in ranked_first] == [
+                (r.rowid, round(r.score, 9)) for r in filtered_first
+            ]
+            longest = max(longest, len(ranked_first))
+    assert longest >= 5  # the sample has queries with many hits
+    assert not reader._keeps_most_messages(Filters(project="g-p-x"))
+    assert not reader._keeps_most_messages(Filters(since=1.0))

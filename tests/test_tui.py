@@ -145,6 +145,28 @@ async def test_search_as_you_type_grouped_and_highlighted(app: KeeperApp, index:
         assert "keyword" in text_of(screen.query_one("#search-status"))
 
 
+async def test_long_hit_lists_paint_a_screenful_first_then_the_rest(
+    app: KeeperApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import keeper.tui.screens.search as search_screen
+
+    monkeypatch.setattr(search_screen, "FIRST_OPTIONS", 2)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_library(pilot, app)
+        await pilot.press("slash", *"麻糬")
+        screen = app.screen
+        assert isinstance(screen, SearchScreen)
+        options = screen.query_one("#hits", OptionList)
+        await until(pilot, lambda: len(screen.hits) == 4 and options.option_count == 5)
+        ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
+        assert ids[0].startswith("c:") and ids[1:] == ["h:0", "h:1", "h:2", "h:3"]
+        # A newer query replaces the list; the older list's remaining options never join it.
+        screen.show_hits(screen.generation, screen.hits, "keyword", 1.0)
+        screen.show_hits(screen.generation, screen.hits[:1], "keyword", 1.0)
+        await pilot.pause(0.2)
+        assert options.option_count == 2
+
+
 async def test_search_filters_and_cjk(app: KeeperApp, index: dict) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await open_library(pilot, app)
@@ -497,3 +519,16 @@ async def test_long_lists_fill_in_chunks_after_the_first_paint(
             if "ch" in (c.title or "").casefold()
         ]
         await until(pilot, lambda: table_ids(app) == titled)
+
+
+async def test_collector_is_tuned_while_the_app_runs_and_restored_after(app: KeeperApp) -> None:
+    import gc
+
+    from keeper.tui.app import GC_THRESHOLD
+
+    before, frozen = gc.get_threshold(), gc.get_freeze_count()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_library(pilot, app)
+        assert gc.get_threshold() == GC_THRESHOLD
+        assert gc.get_freeze_count() > frozen  # startup's objects are out of the collector's way
+    assert gc.get_threshold() == before and gc.get_freeze_count() == frozen

@@ -44,6 +44,20 @@ def test_imports_stay_light(module: str, absent: tuple[str, ...]) -> None:
     assert out.stdout.strip() == "[]"
 
 
+def test_opening_and_listing_the_archive_does_not_import_numpy(sample_library: object) -> None:
+    """The library screen's first query (open, load sqlite-vec, list) stays off numpy:
+    numpy (~80 ms) loads only when a search needs it."""
+    db = str(sample_library.paths.db)  # type: ignore[attr-defined]
+    code = (
+        "import sys; from keeper.library import Library; "
+        f"lib = Library.open({db!r}, create=False); assert lib.conversations(); "
+        "assert lib.conn.execute('SELECT vec_version()').fetchone(); "
+        "print('numpy' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
 def test_cli_without_arguments_opens_the_tui(monkeypatch: pytest.MonkeyPatch) -> None:
     import keeper.tui
     from keeper import cli

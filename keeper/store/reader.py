@@ -167,14 +167,41 @@ def keyword_candidates(
     inside the query so a filtered search never comes back short."""
     map_for_search(conn)
     where, params = filters.node_clause()
-    sql = (
+    columns = (
         "SELECT n.rowid, n.conversation_id, n.node_id, n.message_id, c.title, n.role, n.model, "
-        "coalesce(n.create_time, c.create_time), -bm25(message_fts), n.text "
-        "FROM message_fts JOIN nodes n ON n.rowid = message_fts.rowid "
-        "JOIN conversations c ON c.id = n.conversation_id "
-        f"WHERE message_fts MATCH ? AND {where} ORDER BY bm25(message_fts) LIMIT ?"
+        "coalesce(n.create_time, c.create_time), "
     )
+    if _keeps_most_messages(filters):
+        # Rank every match (cheap), then read rows best first and stop at ``limit``: most
+        # matches pass, so few rows are read. (The inner LIMIT keeps SQLite from flattening
+        # the ranked subquery into the join; CROSS JOIN keeps the join in rank order.)
+        sql = (
+            f"{columns} -f.score, n.text FROM (SELECT rowid AS id, bm25(message_fts) AS score "
+            "FROM message_fts WHERE message_fts MATCH ? ORDER BY score LIMIT -1) f "
+            "CROSS JOIN nodes n ON n.rowid = f.id CROSS JOIN conversations c "
+            f"ON c.id = n.conversation_id WHERE {where} LIMIT ?"
+        )
+    else:
+        # A narrow filter passes few matches: filter every match first, rank the survivors.
+        sql = (
+            f"{columns} -bm25(message_fts), n.text "
+            "FROM message_fts JOIN nodes n ON n.rowid = message_fts.rowid "
+            "JOIN conversations c ON c.id = n.conversation_id "
+            f"WHERE message_fts MATCH ? AND {where} ORDER BY bm25(message_fts) LIMIT ?"
+        )
     return [KeywordRow(*row) for row in conn.execute(sql, [match, *params, limit])]
+
+
+def _keeps_most_messages(filters: Filters) -> bool:
+    """Whether ``filters`` is at most a role or hidden-message choice (no date, model,
+    project or conversation), so most keyword matches pass it."""
+    return (
+        filters.since is None
+        and filters.until is None
+        and not filters.model
+        and not filters.project
+        and not filters.conversation
+    )
 
 
 def title_candidates(

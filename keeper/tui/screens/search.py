@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 LIMIT = 50
 SEMANTIC_DELAY = 0.3  # seconds of quiet typing before the slower semantic search starts
+FIRST_OPTIONS = 18  # headings and hits painted with the keystroke: a tall terminal's worth
 
 
 def hit_prompt(hit: Hit, width: int, semantic: bool = False) -> Text:
@@ -65,6 +66,7 @@ class SearchScreen(WorkerErrors, Screen[None]):
         self.keyword_ms: float | None = None
         self.semantic_rows: set[int] = set()
         self.shown_generation = 0  # the newest query whose hits are on screen
+        self.fill_token = 0  # which list of options is being added (see add_options)
 
     @property
     def keeper(self) -> KeeperApp:
@@ -199,12 +201,26 @@ class SearchScreen(WorkerErrors, Screen[None]):
                 semantic = hit.rowid in self.semantic_rows
                 number = position[id(hit)]
                 options.append(Option(hit_prompt(hit, width, semantic), id=f"h:{number}"))
-        option_list.add_options(options)
-        if highlighted_id is not None:
-            for index, option in enumerate(options):
-                if option.id == highlighted_id:
-                    option_list.highlighted = index
+        target = next((i for i, o in enumerate(options) if o.id == highlighted_id), None)
+        self.fill_token += 1
+        self.add_options(self.fill_token, options, 0, target)
         self.status(self.summary_line(mode))
+
+    def add_options(
+        self, token: int, options: list[Option], start: int, target: int | None
+    ) -> None:
+        """Add ``options[start:]``: a screenful with the keystroke that asked for them, the
+        rest after that frame is painted (measuring each option's height is most of the
+        cost of a long list). ``target`` is the option to highlight again."""
+        if token != self.fill_token or self.user_left():
+            return  # newer hits replaced these
+        option_list = self.query_one("#hits", OptionList)
+        end = len(options) if start else FIRST_OPTIONS
+        option_list.add_options(options[start:end])
+        if target is not None and start <= target < end:
+            option_list.highlighted = target
+        if end < len(options):
+            self.call_after_refresh(self.add_options, token, options, end, target)
 
     def summary_line(self, mode: str) -> str:
         """``12 hits in 4 conversations · keyword 8 ms · semantic joined``."""
