@@ -161,9 +161,11 @@ def main(argv: list[str] | None = None) -> None:
     result = {
         "conversations": stats["conversations"],
         "messages": stats["messages"],
-        "startup_headless_s": {"median": statistics.median(startup), "max": max(startup)},
+        "startup_headless_s": {"median": round(statistics.median(startup), 3), "max": max(startup)},
         "startup_tmux_s": (
-            {"median": statistics.median(terminal), "max": max(terminal)} if terminal else None
+            {"median": round(statistics.median(terminal), 3), "max": max(terminal)}
+            if terminal
+            else None
         ),
         "keystroke_ms": {"median": round(statistics.median(keys), 1), "max": round(max(keys), 1)},
         "search_ms_max": max(ms for r in runs for ms in r["search_ms"]),
