@@ -79,10 +79,12 @@ class Library:
         self.conn.interrupt()
 
     def close_when_idle(self, timeout: float) -> bool:
-        """Close the connection once no other thread is inside a call on it. Returns False
-        (connection left open) when it is still busy after ``timeout`` seconds."""
+        """Close the connection once no other thread is inside a call on it, interrupting
+        each statement that thread starts meanwhile. Returns False (connection left open)
+        when it is still busy after ``timeout`` seconds."""
         deadline = time.monotonic() + timeout
         while True:
+            self.conn.interrupt()
             try:
                 self.conn.close()
                 return True

@@ -10,7 +10,7 @@ WIDTH = 200
 def _pattern(terms: tuple[str, ...]) -> re.Pattern[str] | None:
     words = []
     for term in terms:
-        term = term.strip()
+        term = " ".join(term.split())  # as the text is collapsed: any whitespace is one space
         if not term:
             continue
         if not term.isascii():
@@ -64,7 +64,8 @@ def make_snippet(
         right = min(len(text), first.end() + reach)
         flat = _flat(text[left:right])
         found = pattern.search(flat)
-        assert found is not None  # the window holds the first match, whole
+        if found is None:  # cannot happen (the window holds the first match, whole)
+            return _flat(text)[:width], []
         start = max(0, found.start() - width // 3)
         enough_left = left == 0 or found.start() > width // 3 + 21
         enough_right = right == len(text) or len(flat) - start > width
@@ -72,7 +73,7 @@ def make_snippet(
             break
         reach *= 2
     if start:
-        space = flat.rfind(" ", start - 20, start)
+        space = flat.rfind(" ", max(0, start - 20), start)
         start = space + 1 if space > 0 else start
     end = min(len(flat), start + width)
     excerpt = flat[start:end]

@@ -104,6 +104,7 @@ def test_backend_close_waits_for_a_busy_worker_and_interrupts_long_queries(
 
     import apsw
 
+    from keeper.errors import StoreError
     from keeper.tui.backend import Backend
 
     backend = Backend(str(sample_library.paths.db))  # type: ignore[attr-defined]
@@ -155,3 +156,16 @@ def test_backend_close_waits_for_a_busy_worker_and_interrupts_long_queries(
     for key in ("slow_library", "endless_library"):
         with pytest.raises(apsw.ConnectionClosedError):
             outcome[key].conn.execute("select 1")  # type: ignore[attr-defined]
+    # A worker that first asks for the archive after close gets a clear refusal.
+    late: list[Exception] = []
+
+    def late_worker() -> None:
+        try:
+            backend.library()
+        except StoreError as error:
+            late.append(error)
+
+    thread = threading.Thread(target=late_worker, daemon=True)
+    thread.start()
+    thread.join(5)
+    assert late and "closing" in str(late[0])

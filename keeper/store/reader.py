@@ -173,8 +173,9 @@ def keyword_candidates(
     )
     if _keeps_most_messages(filters):
         # Rank every match (cheap), then read rows best first and stop at ``limit``: most
-        # matches pass, so few rows are read. (The inner LIMIT keeps SQLite from flattening
-        # the ranked subquery into the join; CROSS JOIN keeps the join in rank order.)
+        # matches pass, so few rows are read. The inner LIMIT is load-bearing: without it
+        # SQLite flattens the subquery into the join and drops its ORDER BY, and the outer
+        # LIMIT would keep arbitrary rows. CROSS JOIN keeps the join in rank order.
         sql = (
             f"{columns} -f.score, n.text FROM (SELECT rowid AS id, bm25(message_fts) AS score "
             "FROM message_fts WHERE message_fts MATCH ? ORDER BY score LIMIT -1) f "

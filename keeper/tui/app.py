@@ -44,6 +44,7 @@ class KeeperApp(App[None]):
         self.ready_after: float | None = None
         self.theme = DARK
         self._gc_threshold = gc.get_threshold()
+        self._gc_was_frozen = False
 
     def on_mount(self) -> None:
         """Open on the library (which shows the welcome screen for an empty archive)."""
@@ -54,15 +55,18 @@ class KeeperApp(App[None]):
         # is frozen out of the collector's sight, and collections run less often (measured
         # on the benchmark's 100k-message archive: 30-107 ms pauses while typing, now < 5 ms).
         self._gc_threshold = gc.get_threshold()
+        self._gc_was_frozen = gc.get_freeze_count() > 0
         gc.freeze()
         gc.set_threshold(*GC_THRESHOLD)
         self.push_screen(LibraryScreen())
 
     def on_unmount(self) -> None:
-        """Close the workers' connections; give the collector its settings back."""
+        """Close the workers' connections; give the collector its settings back (objects
+        stay frozen if something froze some before the app started)."""
         self.backend.close()
         gc.set_threshold(*self._gc_threshold)
-        gc.unfreeze()
+        if not self._gc_was_frozen:
+            gc.unfreeze()
 
     def mark_ready(self) -> None:
         """The first screen shows real data and takes keys (the startup benchmark's end)."""

@@ -32,7 +32,8 @@ class Backend:
         self._open: list[Library] = []
         self._semantic: Library | None = None
         self._semantic_lock = threading.Lock()
-        # Start loading keeper.library (search, numpy, ...) while Textual sets up its
+        self._closed = False
+        # Start loading keeper.library (apsw, orjson, the store) while Textual sets up its
         # screen, rather than after the first screen asks for the list.
         self._warm = threading.Thread(target=_import_library, daemon=True)
         self._warm.start()
@@ -45,9 +46,19 @@ class Backend:
 
             library = Library.open(self.db)
             self._local.library = library
-            with self._lock:
-                self._open.append(library)
+            self._register(library)
         return library
+
+    def _register(self, library: Library) -> None:
+        """Track ``library`` for :meth:`close`; after close, close it and refuse."""
+        with self._lock:
+            if not self._closed:
+                self._open.append(library)
+                return
+        library.close()
+        from keeper.errors import StoreError
+
+        raise StoreError("keeper is closing; the archive is no longer open.")
 
     @contextmanager
     def semantic(self) -> Iterator[Library]:
@@ -59,9 +70,9 @@ class Backend:
             if self._semantic is None:
                 from keeper.library import Library
 
-                self._semantic = Library.open(self.db)
-                with self._lock:
-                    self._open.append(self._semantic)
+                library = Library.open(self.db)
+                self._register(library)
+                self._semantic = library
             yield self._semantic
 
     def close(self) -> None:
@@ -72,6 +83,7 @@ class Backend:
         holds on past ``CLOSE_WAIT_SECONDS`` keeps its connection until the process ends;
         committed data is safe either way (WAL), an interrupted import resumes next time."""
         with self._lock:
+            self._closed = True
             libraries, self._open = self._open, []
         for library in libraries:
             library.interrupt()
