@@ -73,11 +73,6 @@ class Library:
         """Close the database connection."""
         self.conn.close()
 
-    def interrupt(self) -> None:
-        """Stop the statement another thread is running on this connection, if any (it
-        raises there); an idle connection is unaffected."""
-        self.conn.interrupt()
-
     def close_when_idle(self, timeout: float) -> bool:
         """Close the connection once no other thread is inside a call on it, interrupting
         each statement that thread starts meanwhile. Returns False (connection left open)

@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from keeper.errors import StoreError
+
 if TYPE_CHECKING:
     from keeper.library import Library
 
@@ -56,8 +58,6 @@ class Backend:
                 self._open.append(library)
                 return
         library.close()
-        from keeper.errors import StoreError
-
         raise StoreError("keeper is closing; the archive is no longer open.")
 
     @contextmanager
@@ -80,13 +80,12 @@ class Backend:
 
         A worker may still be inside a query when the app quits: its statement is
         interrupted and its connection closed as soon as the worker lets go of it. One that
-        holds on past ``CLOSE_WAIT_SECONDS`` keeps its connection until the process ends;
-        committed data is safe either way (WAL), an interrupted import resumes next time."""
+        holds on past ``CLOSE_WAIT_SECONDS`` (all workers together) keeps its connection
+        until the process ends; committed data is safe either way (WAL), an interrupted
+        import resumes next time."""
         with self._lock:
             self._closed = True
             libraries, self._open = self._open, []
-        for library in libraries:
-            library.interrupt()
         deadline = time.monotonic() + CLOSE_WAIT_SECONDS
         for library in libraries:
             if not library.close_when_idle(max(0.0, deadline - time.monotonic())):

@@ -134,7 +134,7 @@ class ExportScreen(WorkerErrors, ModalScreen[None]):
 
     def built(self, pack: Pack) -> None:
         """Preview a finished pack."""
-        if self.user_left():  # the user left while the worker ran
+        if self.user_left():
             return
         self.pack = pack
         self.query_one("#preview", TextArea).load_text(pack.text)

@@ -123,7 +123,7 @@ class LibraryScreen(WorkerErrors, Screen[None]):
 
     def loaded(self, rows: list[ConversationRow], unfiltered: bool) -> None:
         """Show fetched rows; an empty archive gets the welcome screen."""
-        if self.user_left():  # the user left while the worker ran
+        if self.user_left():
             return
         if unfiltered:
             self.total = len(rows)

@@ -77,7 +77,7 @@ class ProfileScreen(WorkerErrors, Screen[None]):
 
     def loaded(self, items: list[dict]) -> None:
         """Fill the list."""
-        if self.user_left():  # the user left while the worker ran
+        if self.user_left():
             return
         self.items = items
         listing = self.query_one("#profile-items", OptionList)

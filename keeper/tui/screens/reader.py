@@ -107,7 +107,7 @@ class ReaderScreen(WorkerErrors, Screen[None]):
         self, conv: ConversationRow, rows: list[NodeRow], assets: list[dict]
     ) -> None:
         """Show what :meth:`load` fetched."""
-        if self.user_left():  # the user left while the worker ran
+        if self.user_left():
             return
         self.conv = conv
         self.assets = assets
@@ -349,7 +349,7 @@ class ReaderScreen(WorkerErrors, Screen[None]):
 
     def got_summary(self, summary: Summary, then: str) -> None:
         """Keep the summary and continue with what was asked for."""
-        if self.user_left():  # the user left while the worker ran
+        if self.user_left():
             return
         self.summary = summary
         if then == "chapters":

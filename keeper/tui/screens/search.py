@@ -151,7 +151,7 @@ class SearchScreen(WorkerErrors, Screen[None]):
 
     def semantic_failed(self, generation: int) -> None:
         """Say that only keyword results are shown."""
-        if self.user_left():  # the user left while the worker ran
+        if self.user_left():
             return
         if generation == self.generation:
             self.semantic_state = "semantic search unavailable"
@@ -166,7 +166,7 @@ class SearchScreen(WorkerErrors, Screen[None]):
         note: str = "",
     ) -> None:
         """Replace the list with ``hits`` unless a newer query already answered."""
-        if self.user_left():  # the user left while the worker ran
+        if self.user_left():
             return
         if generation != self.generation:
             return

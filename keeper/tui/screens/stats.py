@@ -68,7 +68,7 @@ class StatsScreen(WorkerErrors, Screen[None]):
 
     async def loaded(self, stats: dict, activity: list[tuple[str, str, int]]) -> None:
         """Totals, then one sparkline per model over the same months."""
-        if self.user_left():  # the user left while the worker ran
+        if self.user_left():
             return
         totals = Text(
             f"{stats['conversations']:,} conversations · {stats['messages']:,} messages",

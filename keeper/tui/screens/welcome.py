@@ -105,14 +105,14 @@ class WelcomeScreen(WorkerErrors, Screen[bool]):
 
     def progress(self, done: int, total: int) -> None:
         """Move the bar."""
-        if self.user_left():  # the user left while the worker ran
+        if self.user_left():
             return
         self.progress_seen.append((done, total))
         self.query_one("#import-progress", ProgressBar).update(total=max(total, 1), progress=done)
 
     def finished(self, report: ImportReport) -> None:
         """Leave for the library once conversations arrived; else say what happened."""
-        if self.user_left():  # the user left while the worker ran
+        if self.user_left():
             return
         data = report.as_dict()
         bar = self.query_one("#import-progress", ProgressBar)
