@@ -404,6 +404,13 @@ def cmd_forget(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_mcp(args: argparse.Namespace) -> int:
+    """keeper mcp [--redact]: the read-only MCP server over stdio."""
+    from keeper.mcp import serve
+
+    return serve(args.db, redact=args.redact)
+
+
 def cmd_tui(args: argparse.Namespace) -> int:
     """keeper (no arguments): the terminal UI."""
     from keeper.tui import run
@@ -530,6 +537,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true", help="print what was removed as JSON")
     p.set_defaults(handler=cmd_forget)
+
+    p = sub.add_parser(
+        "mcp", parents=[common], help="serve the archive to an MCP client over stdio (read-only)"
+    )
+    p.add_argument(
+        "--redact", action="store_true", help="mask e-mails, phone numbers, addresses, … in answers"
+    )
+    p.set_defaults(handler=cmd_mcp)
     return parser
 
 

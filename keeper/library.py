@@ -69,6 +69,20 @@ class Library:
         paths = resolve_paths(db)
         return cls(paths, open_connection(paths, create=create))
 
+    @classmethod
+    def open_readonly(cls, db: str | None = None) -> Library:
+        """Open an existing archive read-only at the SQLite level (nothing is created,
+        migrated or written; summaries and other caches stay in memory)."""
+        from keeper.store.connection import open_readonly
+
+        paths = resolve_paths(db)
+        return cls(paths, open_readonly(paths))
+
+    @property
+    def read_only(self) -> bool:
+        """Whether this archive was opened read-only."""
+        return bool(self.conn.readonly("main"))
+
     def close(self) -> None:
         """Close the database connection."""
         self.conn.close()
@@ -252,6 +266,32 @@ class Library:
             )
         return conv, reader.conversation_nodes(self.conn, conv.id)
 
+    def adjacent_turn(
+        self, conversation_id: str, node_id: str, *, forward: bool, steps: int = 8
+    ) -> reader.NodeRow | None:
+        """The nearest visible user or assistant message after (``forward``: along the
+        visible branch, else the newest) or before ``node_id``, skipping tool calls,
+        reasoning and other hidden nodes; None when there is none within ``steps`` nodes."""
+        current = reader.node(self.conn, conversation_id, node_id)
+        for _ in range(steps):
+            if current is None:
+                return None
+            if forward:
+                kids = reader.child_nodes(self.conn, conversation_id, current.node_id)
+                current = kids[0] if kids else None
+            else:
+                parent = current.parent_id
+                current = reader.node(self.conn, conversation_id, parent) if parent else None
+            if (
+                current is not None
+                and current.kind == "message"
+                and not current.hidden
+                and current.role in ("user", "assistant")
+                and current.text.strip()
+            ):
+                return current
+        return None
+
     def assets(self, conversation_id: str) -> list[dict]:
         """Files a conversation references, with their copied paths (absolute) if present."""
         refs = reader.asset_refs(self.conn, conversation_id)
@@ -303,6 +343,12 @@ class Library:
         from keeper.summarize.persona import build_persona
 
         return build_persona(self.conn, model)
+
+    def assistant_models(self) -> list[tuple[str, int]]:
+        """(model, assistant messages) for every model that replied, most used first."""
+        from keeper.store.continuity import assistant_model_counts
+
+        return assistant_model_counts(self.conn)
 
     def pack(self, options: PackOptions) -> Pack:
         """A context pack for a new model, sized to ``options.budget`` tokens."""

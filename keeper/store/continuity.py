@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import weakref
 from collections.abc import Iterable, Iterator
 from typing import cast
 
@@ -18,8 +19,24 @@ from keeper.store.sql import scalar
 SUMMARY_VERSION = 1
 
 
+# A read-only connection (the MCP server's) cannot write its caches to the database, so
+# they live in memory for as long as the connection does.
+_MEMORY: weakref.WeakKeyDictionary[apsw.Connection, dict[tuple, object]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _memory(conn: apsw.Connection) -> dict[tuple, object] | None:
+    """The in-memory cache of a read-only connection; None for a writable one."""
+    if not conn.readonly("main"):
+        return None
+    return _MEMORY.setdefault(conn, {})
+
+
 def ensure_schema(conn: apsw.Connection) -> None:
     """Create the continuity tables if migration step 3 has not (idempotent)."""
+    if conn.readonly("main"):
+        return  # opened read-only at the current schema, which has them
     if scalar(conn, "SELECT 1 FROM sqlite_master WHERE name = 'summaries'") is None:
         with conn:
             conn.execute(STEP_3_CONTINUITY)
@@ -34,6 +51,10 @@ def content_hash(conn: apsw.Connection, conversation_id: str) -> bytes | None:
 
 def cached_summary(conn: apsw.Connection, conversation_id: str, digest: bytes) -> dict | None:
     """The cached summary dict if it was made from this content and algorithm version."""
+    memory = _memory(conn)
+    key = ("summary", conversation_id, digest, SUMMARY_VERSION)
+    if memory is not None and key in memory:
+        return cast(dict, memory[key])
     ensure_schema(conn)
     row = conn.execute(
         "SELECT data FROM summaries WHERE conversation_id = ? AND content_hash = ? AND version = ?",
@@ -44,6 +65,10 @@ def cached_summary(conn: apsw.Connection, conversation_id: str, digest: bytes) -
 
 def store_summary(conn: apsw.Connection, conversation_id: str, digest: bytes, data: dict) -> None:
     """Cache ``data`` for this conversation content."""
+    memory = _memory(conn)
+    if memory is not None:
+        memory[("summary", conversation_id, digest, SUMMARY_VERSION)] = data
+        return
     ensure_schema(conn)
     with conn:
         conn.execute(
@@ -57,6 +82,9 @@ def cached_llm_summary(
     conn: apsw.Connection, conversation_id: str, endpoint: str, digest: bytes
 ) -> str | None:
     """An LLM abstract made from this content by this endpoint, if cached."""
+    memory = _memory(conn)
+    if memory is not None and ("llm", conversation_id, endpoint, digest) in memory:
+        return str(memory[("llm", conversation_id, endpoint, digest)])
     ensure_schema(conn)
     value = scalar(
         conn,
@@ -71,6 +99,10 @@ def store_llm_summary(
     conn: apsw.Connection, conversation_id: str, endpoint: str, digest: bytes, text: str
 ) -> None:
     """Cache an LLM abstract."""
+    memory = _memory(conn)
+    if memory is not None:
+        memory[("llm", conversation_id, endpoint, digest)] = text
+        return
     ensure_schema(conn)
     with conn:
         conn.execute(
@@ -92,8 +124,12 @@ def corpus_fingerprint(conn: apsw.Connection) -> str:
 def term_df(conn: apsw.Connection) -> tuple[dict[str, int], int] | None:
     """Cached conversation-level document frequencies and the document count, if current."""
     ensure_schema(conn)
+    fingerprint = corpus_fingerprint(conn)
+    memory = _memory(conn)
+    if memory is not None and ("df", fingerprint) in memory:
+        return cast(tuple[dict[str, int], int], memory[("df", fingerprint)])
     stored = scalar(conn, "SELECT value FROM continuity_meta WHERE key = 'df_fingerprint'")
-    if stored != corpus_fingerprint(conn):
+    if stored != fingerprint:
         return None
     docs = int(scalar(conn, "SELECT value FROM continuity_meta WHERE key = 'df_docs'") or 0)
     return {str(t): int(d) for t, d in conn.execute("SELECT term, df FROM term_df")}, docs
@@ -101,8 +137,12 @@ def term_df(conn: apsw.Connection) -> tuple[dict[str, int], int] | None:
 
 def store_term_df(conn: apsw.Connection, df: dict[str, int], docs: int) -> None:
     """Replace the cached document frequencies."""
-    ensure_schema(conn)
     fingerprint = corpus_fingerprint(conn)
+    memory = _memory(conn)
+    if memory is not None:
+        memory[("df", fingerprint)] = (df, docs)
+        return
+    ensure_schema(conn)
     with conn:
         conn.execute("DELETE FROM term_df")
         conn.executemany("INSERT INTO term_df VALUES (?, ?)", df.items())
@@ -114,6 +154,11 @@ def store_term_df(conn: apsw.Connection, df: dict[str, int], docs: int) -> None:
 
 def cached_value(conn: apsw.Connection, key: str) -> dict | None:
     """A JSON value cached under ``key`` while the archive is unchanged, else None."""
+    memory = _memory(conn)
+    if memory is not None:
+        found = memory.get(("value", key, corpus_fingerprint(conn)))
+        if found is not None:
+            return cast(dict, found)
     ensure_schema(conn)
     raw = scalar(conn, "SELECT value FROM continuity_meta WHERE key = ?", (key,))
     if raw is None:
@@ -126,6 +171,10 @@ def cached_value(conn: apsw.Connection, key: str) -> dict | None:
 
 def store_value(conn: apsw.Connection, key: str, value: dict) -> None:
     """Cache ``value`` under ``key`` until the archive changes."""
+    memory = _memory(conn)
+    if memory is not None:
+        memory[("value", key, corpus_fingerprint(conn))] = value
+        return
     ensure_schema(conn)
     payload = orjson.dumps({"fingerprint": corpus_fingerprint(conn), "value": value}).decode()
     with conn:
