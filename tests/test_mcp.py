@@ -15,11 +15,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from mcp import Client
 from mcp.shared.exceptions import MCPError
 
 from keeper.library import Library
-from keeper.mcp.budget import count_tokens
+from keeper.mcp.budget import clip, count_tokens, fit
+from keeper.mcp.render import short_ids
 from tests.continuity_support import open_sample
 from tests.hostile import REPO, cli_env, conversation, dumps, make_zip
 from tests.mcp_support import file_digest, hooked_env, log_lines, text_of, with_client
@@ -121,11 +124,15 @@ def test_read_conversation_shows_the_visible_thread_and_marks_branch_points(
     finally:
         library.close()
     text_by_id = {r.node_id: r.text for r in rows}
-    whole, window = _call(
+    whole, on_thread, window = _call(
         sample_db,
         env,
         [
             ("read_conversation", {"id_or_prefix": novel["id"][:8]}),
+            (
+                "read_conversation",
+                {"id_or_prefix": novel["id"], "around_message": nodes["a3"], "window": 0},
+            ),
             (
                 "read_conversation",
                 {"id_or_prefix": novel["id"], "around_message": nodes["regen_1"][:8], "window": 1},
@@ -144,6 +151,10 @@ def test_read_conversation_shows_the_visible_thread_and_marks_branch_points(
     assert "◀ requested message" in around
     assert "another branch" in around
     assert text_by_id[nodes["current"]].strip()[:60] not in around  # window of 1 each side
+    kept = _ok(on_thread)
+    assert "of the visible thread, around msg" in kept and "another branch" not in kept
+    assert text_by_id[nodes["a3"]].strip()[:60] in kept
+    assert text_by_id[nodes["u2"]].strip()[:60] not in kept  # window 0: that message only
 
 
 def test_list_profile_persona_summary_and_pack_carry_the_archive(
@@ -417,3 +428,42 @@ def test_missing_database_is_a_clear_error_not_a_traceback(tmp_path: Path) -> No
     assert "No keeper database at" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "none.db").exists()
+
+
+# -- token caps and ids, without a server ---------------------------------------------------
+@given(
+    st.lists(st.text(min_size=0, max_size=400), min_size=0, max_size=30),
+    st.integers(min_value=20, max_value=2000),
+)
+@settings(max_examples=150, deadline=None)
+def test_fit_and_clip_never_exceed_the_cap(blocks: list[str], cap: int) -> None:
+    text, left = fit("# heading", blocks, cap, more="…{left} more left out.")
+    assert count_tokens(text) <= cap
+    assert 0 <= left <= len(blocks)
+    if left:
+        assert f"…{left} more left out." in text
+    assert blocks[: len(blocks) - left] == [b for b in blocks[: len(blocks) - left] if b in text]
+    joined = "\n".join(blocks)
+    clipped = clip(joined, cap)
+    assert count_tokens(clipped) <= cap
+    assert clipped == joined or joined.startswith(clipped.removesuffix("…").rstrip())
+
+
+def test_token_estimate_is_at_least_the_usual_rules_of_thumb() -> None:
+    english = "The quick brown fox jumps over the lazy dog near the old lighthouse. " * 20
+    assert count_tokens(english) >= len(english) / 4  # OpenAI's 4 characters per token
+    chinese = "我最近很喜欢画画，尤其是画我家的猫。"
+    assert count_tokens(chinese) >= len(chinese)  # at least one token per character
+    uuid = "ad827162-09e7-53b4-a45d-4e806ed08862"
+    assert count_tokens(uuid) >= 20  # ids tokenize into many short pieces
+    assert count_tokens("🙂🌙") >= 4
+
+
+def test_short_ids_are_unique_prefixes() -> None:
+    ids = ["aaa2c7d4-1", "aaa2c7d4-2", "aaa2c7d9-3", "0981b7f6-c0d7", "n1", "n10"]
+    short = short_ids(ids)
+    assert short["0981b7f6-c0d7"] == "0981b7f6"
+    assert short["aaa2c7d4-1"] == "aaa2c7d4-1" and short["aaa2c7d9-3"] == "aaa2c7d9"
+    for value, prefix in short.items():
+        assert value.startswith(prefix)
+        assert [v for v in ids if v.startswith(prefix)] == [value] or prefix == value

@@ -26,31 +26,28 @@ TOKENIZER = "keeper conservative estimate (over-counts o200k/cl100k; no tokenize
 MIN_TOKENS = 200
 MAX_TOKENS = 25_000  # Claude Desktop warns about tool results larger than this
 
-_PIECE = re.compile(r"[A-Za-z0-9]+|\n+|[ \t\r\f\v]+|[^\x00-\x7f]|.", re.DOTALL)
-_LETTERS = re.compile(r"[A-Za-z]+")
-_DIGITS = re.compile(r"[0-9]+")
+_ALNUM = re.compile(r"[A-Za-z0-9]+")
+_MARKS = re.compile(r"[!-/:-@\[-`{-~]")
+_LINES = re.compile(r"\n+")
+_TWO_BYTE = re.compile("[\u0080-\u07ff]")
+_WIDE = re.compile("[\u0800-\U0010ffff]")
 
 
 def count_tokens(text: str) -> int:
     """A conservative token count of ``text`` (see the module docstring)."""
     total = 0.0
-    for piece in _PIECE.findall(text):
-        first = piece[0]
-        if first.isascii() and first.isalnum():
-            if _LETTERS.fullmatch(piece):
-                total += math.ceil(len(piece) / 4)
-            elif _DIGITS.fullmatch(piece):
-                total += math.ceil(len(piece) / 3)
-            else:
-                total += math.ceil(len(piece) * 0.7)
-        elif first == "\n":
-            total += 1
-        elif first in " \t\r\f\v":
-            continue
-        elif not first.isascii():
-            total += 1.5 if CJK_RUN.fullmatch(first) else math.ceil(len(first.encode()) / 2)
+    for run in _ALNUM.findall(text):
+        if run.isalpha():
+            total += (len(run) + 3) // 4
+        elif run.isdigit():
+            total += (len(run) + 2) // 3
         else:
-            total += 1
+            total += math.ceil(len(run) * 0.7)
+    total += len(_MARKS.findall(text)) + len(_LINES.findall(text))
+    if not text.isascii():
+        cjk = sum(len(run) for run in CJK_RUN.findall(text))
+        # Two-byte characters cost 1; CJK 1.5; every other wider character 2.
+        total += len(_TWO_BYTE.findall(text)) + 1.5 * cjk + 2 * (len(_WIDE.findall(text)) - cjk)
     return math.ceil(total)
 
 
@@ -96,8 +93,9 @@ def fit(
     head = clip(head, max(1, max_tokens - reserve))
     used = count_tokens(head)
     kept: list[str] = []
+    sep_cost = count_tokens(sep)
     for index, block in enumerate(items):
-        cost = count_tokens(block) + count_tokens(sep)
+        cost = count_tokens(block) + sep_cost
         left_after = len(items) - index - 1
         room = max_tokens - used - (reserve if left_after else 0)
         if cost > room:

@@ -383,10 +383,13 @@ def _budget(value: str) -> int:
 def run(db: str | None, *, redact: bool = False) -> int:
     """Serve the archive at ``db`` over stdio until the client closes the connection."""
     from keeper.library import Library
+    from keeper.mcp.warmup import ContinuityWarmup
 
     library = Library.open_readonly(db)
     try:
-        server = build_server(ArchiveTools(library, redact=redact))
+        warmup = ContinuityWarmup(str(library.paths.db))
+        warmup.start()
+        server = build_server(ArchiveTools(library, redact=redact, continuity=warmup))
         logging.basicConfig(stream=sys.stderr, level=logging.WARNING)
         server.run("stdio")
     finally:

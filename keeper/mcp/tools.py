@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from keeper.errors import UsageError
 from keeper.mcp import args
-from keeper.mcp.budget import TOKENIZER, clip, count_tokens, fit
+from keeper.mcp.budget import MAX_TOKENS, TOKENIZER, clip, count_tokens, fit
 from keeper.mcp.render import (
     conversation_head,
     day,
@@ -25,7 +25,7 @@ from keeper.mcp.render import (
     message_ref,
     short_ids,
 )
-from keeper.mcp.warmup import EmbedderWarmup
+from keeper.mcp.warmup import ContinuityWarmup, EmbedderWarmup
 from keeper.pack.options import TARGETS, PackOptions
 from keeper.pack.redact import Redactor
 from keeper.parse.content_types import MESSAGE, STRUCTURAL
@@ -35,6 +35,7 @@ from keeper.thread import ConversationTree
 
 if TYPE_CHECKING:
     from keeper.library import Library
+    from keeper.search import Hit
 
 # How long the first semantic search waits for the model before answering by keywords.
 EMBEDDER_WAIT_S = 1.5
@@ -49,8 +50,15 @@ _STASHED = re.compile("\x00(\\d+)\x00")
 class ArchiveTools:
     """The tools, resources and prompt of keeper's MCP server, as plain methods."""
 
-    def __init__(self, library: Library, *, redact: bool = False) -> None:
+    def __init__(
+        self,
+        library: Library,
+        *,
+        redact: bool = False,
+        continuity: ContinuityWarmup | None = None,
+    ) -> None:
         self.library = library
+        self.continuity = continuity
         self.redact = redact
         self._redactor = Redactor(enabled=redact)
         self._lock = threading.Lock()
@@ -70,8 +78,14 @@ class ArchiveTools:
             text = _STASHED.sub(lambda m: ids[int(m.group(1))], masked)
         return clip(text, max_tokens)
 
-    def _call(self, max_tokens: int, produce: Callable[[int], str]) -> str:
+    def _call(
+        self, max_tokens: int, produce: Callable[[int], str], *, continuity: bool = False
+    ) -> str:
         cap = args.tokens(max_tokens)
+        if continuity and self.continuity is not None:
+            # The background warm-up is computing what this call needs: wait for it
+            # rather than compute it twice.
+            self.continuity.wait()
         with self._lock:
             return self._finish(produce(cap), cap)
 
@@ -157,7 +171,7 @@ class ArchiveTools:
 
     def _search(
         self, query: str, filters: Filters, mode: str | None, limit: int
-    ) -> tuple[list, str, str]:
+    ) -> tuple[list[Hit], str, str]:
         """Hits, how they were found, and a note for the model."""
         library = self.library
         if mode == "keyword":
@@ -194,10 +208,12 @@ class ArchiveTools:
             refs = short_ids([message_ref(n) for n in rows])
             thread = tree.thread()
             target: NodeRow | None = None
+            on_thread = True
             if args.text(around_message):
                 target = _find_message(tree, str(around_message).strip().strip("`"), conv.id)
                 if target.node_id not in {n.node_id for n in thread}:
                     thread = _branch_through(tree, target)
+                    on_thread = False
             shown = [
                 n
                 for n in thread
@@ -208,7 +224,6 @@ class ArchiveTools:
             blocks = [
                 clip(message_block(n, tree, refs, mark=n is target), per_message) for n in shown
             ]
-            on_thread = target is None or thread is tree.thread()
             where = "the visible thread" if on_thread else "another branch (not the visible one)"
             if not rows:
                 return conversation_head(conv) + "\n\n_This conversation has no messages._"
@@ -325,7 +340,7 @@ class ArchiveTools:
                 return "The archive has no assistant replies to describe a persona from."
             return clip(persona.to_markdown(), cap)
 
-        return self._call(max_tokens, produce)
+        return self._call(max_tokens, produce, continuity=True)
 
     # -- summaries and packs ---------------------------------------------------------------
     def summarize_conversation(self, id_or_prefix: str, *, max_tokens: int = 3000) -> str:
@@ -335,7 +350,7 @@ class ArchiveTools:
             conv, _ = self._conversation(id_or_prefix)
             return clip(self.library.summarize(conv.id).to_markdown(), cap)
 
-        return self._call(max_tokens, produce)
+        return self._call(max_tokens, produce, continuity=True)
 
     def build_context_pack(
         self,
@@ -375,23 +390,23 @@ class ArchiveTools:
                 pack = self.library.pack(opts)
             return pack.text
 
-        return self._call(budget, produce)
+        return self._call(budget, produce, continuity=True)
 
     def continue_prompt(self, about: str = "", budget: int = 6000) -> str:
         """The "continue from my archive" prompt: a pack for ``about`` (a conversation id,
         a project id, or words to search; empty for the whole archive) and how to use it."""
-        scope: dict[str, object] = {}
         given = args.text(about)
+        found = None
         if given:
             with self._lock:
                 found = _maybe_conversation(self.library, given)
-            if found:
-                scope["conversations"] = [found]
-            elif re.fullmatch(r"g-[\w-]+", given):
-                scope["project"] = given
-            else:
-                scope["search"] = given
-        pack = self.build_context_pack(budget=budget, **scope)  # type: ignore[arg-type]
+        project = given if given and not found and re.fullmatch(r"g-[\w-]+", given) else None
+        pack = self.build_context_pack(
+            conversations=[found] if found else None,
+            project=project,
+            search=given if given and not found and not project else None,
+            budget=budget,
+        )
         intro = (
             "I'm continuing from my ChatGPT archive. Below is a context pack keeper made "
             "from it: who I am, how my previous assistant spoke with me, and the threads in "
@@ -403,7 +418,7 @@ class ArchiveTools:
 
     def conversation_resource(self, conversation_id: str) -> str:
         """The resource form of a conversation: its visible thread, up to the largest cap."""
-        return self.read_conversation(conversation_id, max_tokens=args.MAX_TOKENS)
+        return self.read_conversation(conversation_id, max_tokens=MAX_TOKENS)
 
     def resource_list(self) -> list[tuple[str, str, str]]:
         """(conversation id, title, description) of every conversation, newest first."""
@@ -431,12 +446,11 @@ _BRANCH_NOTE = (
 )
 
 
-def _marked(hit: object) -> str:
+def _marked(hit: Hit) -> str:
+    """The hit's snippet on one line, matched words in bold."""
     from keeper.snippet import mark
 
-    snippet = getattr(hit, "snippet", "")
-    spans = getattr(hit, "highlights", [])
-    return " ".join(mark(snippet, spans, "**", "**").split())
+    return " ".join(mark(hit.snippet, hit.highlights, "**", "**").split())
 
 
 def _fields(options: PackOptions) -> dict:

@@ -57,3 +57,35 @@ class EmbedderWarmup:
             return False
         self._done.wait(wait)
         return self._done.is_set() and self.error is None
+
+
+class ContinuityWarmup:
+    """Fill the archive's continuity caches in the background right after the server
+    starts, on a read-only connection of its own: at 100k messages the term statistics
+    take ~20 s and the default persona a few seconds, which the first summary, pack or
+    persona call would otherwise wait for."""
+
+    def __init__(self, db: str) -> None:
+        self._db = db
+        self._done = threading.Event()
+        self.error: str | None = None
+        self._thread = threading.Thread(target=self._run, name="keeper-warmup", daemon=True)
+
+    def start(self) -> None:
+        """Start filling the caches."""
+        self._thread.start()
+
+    def _run(self) -> None:
+        from keeper.library import Library
+
+        try:
+            with Library.open_readonly(self._db) as library:
+                library.warm_continuity()
+        except KeeperError as error:
+            self.error = error.message
+        finally:
+            self._done.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Whether the caches are filled (waiting up to ``timeout`` seconds)."""
+        return self._done.wait(timeout)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-import weakref
 from collections.abc import Iterable, Iterator
 from typing import cast
 
@@ -20,17 +19,16 @@ SUMMARY_VERSION = 1
 
 
 # A read-only connection (the MCP server's) cannot write its caches to the database, so
-# they live in memory for as long as the connection does.
-_MEMORY: weakref.WeakKeyDictionary[apsw.Connection, dict[tuple, object]] = (
-    weakref.WeakKeyDictionary()
-)
+# they live in memory, shared by the process's read-only connections to the same file
+# (every key names the content or archive fingerprint it was computed from).
+_MEMORY: dict[str, dict[tuple, object]] = {}
 
 
 def _memory(conn: apsw.Connection) -> dict[tuple, object] | None:
-    """The in-memory cache of a read-only connection; None for a writable one."""
+    """The in-memory cache for a read-only connection's database; None when writable."""
     if not conn.readonly("main"):
         return None
-    return _MEMORY.setdefault(conn, {})
+    return _MEMORY.setdefault(conn.db_filename("main"), {})
 
 
 def ensure_schema(conn: apsw.Connection) -> None:
