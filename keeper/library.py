@@ -5,13 +5,12 @@ from __future__ import annotations
 import glob
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 import apsw
-import orjson
 
 from keeper.errors import InputError, UsageError
 from keeper.pack.options import Pack, PackOptions
@@ -312,7 +311,7 @@ class Library:
 
     def export_markdown(self, out_dir: Path, filters: Filters = Filters()) -> int:
         """One Obsidian-friendly Markdown file per conversation in ``out_dir``; the count."""
-        from keeper.pack.markdown_export import export_markdown
+        from keeper.export.markdown import export_markdown
 
         return export_markdown(self, out_dir, filters)
 
@@ -325,21 +324,19 @@ class Library:
         only_model: str | None = None,
     ) -> int:
         """Visible threads as chat fine-tuning JSONL (``openai`` or ``sharegpt``); the count."""
-        from keeper.pack.chat_export import export_chat_jsonl
+        from keeper.export.chat_jsonl import export_chat_jsonl
 
         return export_chat_jsonl(self, out, filters, style=style, only_model=only_model)
 
     def export_chatgpt(self, out: IO[bytes], filters: Filters = Filters()) -> int:
         """Write a ChatGPT-format ``conversations.json`` (the round trip); returns the count."""
-        count = 0
-        out.write(b"[")
-        for conversation in reader.export_raw_conversations(self.conn, filters):
-            if count:
-                out.write(b",\n")
-            out.write(orjson.dumps(conversation))
-            count += 1
-        out.write(b"]\n")
-        return count
+        from keeper.export.chatgpt import export_chatgpt
+
+        return export_chatgpt(self, out, filters)
+
+    def raw_conversations(self, filters: Filters = Filters()) -> Iterator[dict[str, Any]]:
+        """The conversations matching ``filters`` as imported (ChatGPT JSON)."""
+        return reader.export_raw_conversations(self.conn, filters)
 
     def doctor(self) -> dict:
         """Versions, capabilities and locations, for `keeper doctor`."""

@@ -85,5 +85,17 @@ class ConversationTree:
         return out
 
 
+def visible_turns(rows: list[NodeRow]) -> list[NodeRow]:
+    """User and assistant messages of the visible thread that have text."""
+    return [
+        n
+        for n in ConversationTree.build(rows).thread()
+        if n.kind == "message"
+        and not n.hidden
+        and n.role in ("user", "assistant")
+        and n.text.strip()
+    ]
+
+
 def _time(row: NodeRow) -> float:
     return row.create_time if row.create_time is not None else float("-inf")

@@ -19,25 +19,13 @@ from keeper.summarize.model import Chapter, Quote, Summary, TimelineEntry
 from keeper.summarize.salience import central_dense
 from keeper.summarize.signals import decisions, last_state, open_questions
 from keeper.summarize.terms import dense_tfidf, idf_from, terms
-from keeper.thread import ConversationTree
+from keeper.thread import visible_turns as visible_turns  # re-exported: callers predate thread.py
 
 ABSTRACT_TURNS = 5
 CHAPTER_TURNS = 2
 MAX_BLOCKS = 600  # segment at most this many blocks; longer threads are grouped first
 VOCABULARY = 3000  # terms kept for centrality and segmentation (the heaviest in the thread)
 DENSE_CELLS = 15_000_000  # at most ~60 MB of float32 for one thread's matrix
-
-
-def visible_turns(rows: list[NodeRow]) -> list[NodeRow]:
-    """User and assistant messages of the visible thread that have text."""
-    return [
-        n
-        for n in ConversationTree.build(rows).thread()
-        if n.kind == "message"
-        and not n.hidden
-        and n.role in ("user", "assistant")
-        and n.text.strip()
-    ]
 
 
 def summarize_conversation(
