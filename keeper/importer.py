@@ -18,6 +18,7 @@ import apsw
 from keeper.archive import AssetIndex, ExportSource, RawRecord, open_export
 from keeper.archive.container import READ_ERRORS
 from keeper.assetstore import copy_asset
+from keeper.config import DEFAULT_IMPORT_BATCH_NODES
 from keeper.errors import InputError, KeeperError, RecordError, StoreError
 from keeper.parse.conversation import ParsedConversation, parse_conversation
 from keeper.parse.jsontext import loads_conversation
@@ -26,8 +27,8 @@ from keeper.progress import Progress
 from keeper.store.writer import NEW, UNCHANGED, UPDATED, ArchiveWriter, finish_import, start_import
 
 # A write transaction commits after this many nodes or seconds, whichever comes first: a
-# crash loses at most that much work. $KEEPER_IMPORT_BATCH_NODES tunes it.
-BATCH_NODES = int(os.environ.get("KEEPER_IMPORT_BATCH_NODES", "20000"))
+# crash loses at most that much work. The import_batch_nodes setting tunes it.
+BATCH_NODES = DEFAULT_IMPORT_BATCH_NODES
 BATCH_SECONDS = 2.0
 MAX_LISTED = 500  # anomalies and missing assets listed one by one; counts stay complete
 
@@ -144,9 +145,11 @@ class Importer:
         *,
         show_progress: bool = True,
         on_progress: Callable[[int, int], None] | None = None,
+        batch_nodes: int = BATCH_NODES,
     ) -> None:
         self.conn = conn
         self.paths = paths
+        self.batch_nodes = batch_nodes
         self.show_progress = show_progress
         self.on_progress = on_progress
         self.report = ImportReport()
@@ -247,7 +250,10 @@ class Importer:
                     pending_nodes += len(conv.nodes)
                     if conv.update_time is not None:
                         newest = max(newest or conv.update_time, conv.update_time)
-                if pending_nodes >= BATCH_NODES or time.monotonic() - batch_started > BATCH_SECONDS:
+                if (
+                    pending_nodes >= self.batch_nodes
+                    or time.monotonic() - batch_started > BATCH_SECONDS
+                ):
                     writer.commit()
                     writer.begin()
                     pending_nodes = 0

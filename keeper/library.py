@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import glob
-import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
@@ -12,6 +11,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import apsw
 
+from keeper.config import Settings, load_settings
 from keeper.errors import InputError, UsageError
 from keeper.pack.options import Pack, PackOptions
 from keeper.paths import DataPaths, resolve_paths
@@ -46,27 +46,35 @@ def default_inputs(folder: Path = Path("exports")) -> list[Path]:
     return found
 
 
-def model_cache_dir(paths: DataPaths) -> Path:
-    """Where built model copies (ONNX) are cached: ``$KEEPER_MODEL_CACHE`` or beside the DB."""
-    chosen = os.environ.get("KEEPER_MODEL_CACHE")
+def model_cache_dir(paths: DataPaths, settings: Settings | None = None) -> Path:
+    """Where built model copies (ONNX) are cached: the ``model_cache`` setting, else
+    ``models/`` beside the database."""
+    chosen = (settings or load_settings()).model_cache
     return Path(chosen).expanduser() if chosen else paths.data_dir / "models"
 
 
 class Library:
     """An open keeper archive."""
 
-    def __init__(self, paths: DataPaths, conn: apsw.Connection) -> None:
+    def __init__(
+        self, paths: DataPaths, conn: apsw.Connection, settings: Settings | None = None
+    ) -> None:
         self.paths = paths
         self.conn = conn
+        self.settings = settings or load_settings()
         self.search_note = ""
         self._embedder: Embedder | None = None
         self._embedder_key: tuple[str | None, str | None, str | None] | None = None
 
     @classmethod
-    def open(cls, db: str | None = None, *, create: bool = True) -> Library:
-        """Open (or create) the archive at ``db``, ``$KEEPER_DB`` or the default location."""
-        paths = resolve_paths(db)
-        return cls(paths, open_connection(paths, create=create))
+    def open(
+        cls, db: str | None = None, *, create: bool = True, settings: Settings | None = None
+    ) -> Library:
+        """Open (or create) the archive at ``db``, else where ``settings`` (default: resolved
+        now from the config file and ``KEEPER_*``) say, else at the default location."""
+        settings = (settings or load_settings()).with_flags(db=db)
+        paths = resolve_paths(settings.db)
+        return cls(paths, open_connection(paths, create=create), settings)
 
     def close(self) -> None:
         """Close the database connection."""
@@ -106,7 +114,11 @@ class Library:
 
         with import_lock(self.paths):
             importer = Importer(
-                self.conn, self.paths, show_progress=show_progress, on_progress=on_progress
+                self.conn,
+                self.paths,
+                show_progress=show_progress,
+                on_progress=on_progress,
+                batch_nodes=self.settings.import_batch_nodes,
             )
             return importer.run(inputs)
 
@@ -126,7 +138,9 @@ class Library:
 
         if model is None:
             stored = active_model(self.conn)
-            model = stored.name if stored else None
+            model = stored.name if stored else self.settings.embed_model
+        device = device or self.settings.embed_device
+        backend = backend or self.settings.embed_backend
         key = (model, device, backend)
         if self._embedder is None or self._embedder_key != key:
             self._embedder = load_embedder(
@@ -134,7 +148,7 @@ class Library:
                 allow_download=allow_download,
                 device=device,
                 backend=backend,
-                cache_dir=model_cache_dir(self.paths),
+                cache_dir=model_cache_dir(self.paths, self.settings),
             )
             self._embedder_key = key
         return self._embedder
@@ -282,7 +296,7 @@ class Library:
         from keeper.summarize.engine import summarize_conversation
 
         conv, _ = self.conversation(conversation_id)
-        return summarize_conversation(self.conn, conv.id, llm_url=llm_url)
+        return summarize_conversation(self.conn, conv.id, llm=self.settings.llm_endpoint(llm_url))
 
     def set_profile_item(
         self, item_id: int, *, included: bool | None = None, edited_text: str | None = None

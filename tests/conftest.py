@@ -27,9 +27,14 @@ def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, model_cache: Path) -> None:
-    """Keep every test away from the real data directory and from $KEEPER_DB."""
-    monkeypatch.delenv("KEEPER_DB", raising=False)
+    """Keep every test away from the real data and config folders and from $KEEPER_*."""
+    from keeper.config import CONFIG_ENV, SETTINGS
+
+    for name in [CONFIG_ENV, *(s.env for s in SETTINGS)]:
+        if name != "KEEPER_MODEL_CACHE":
+            monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
 
 

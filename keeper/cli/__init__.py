@@ -22,7 +22,7 @@ from collections.abc import Sequence
 
 from keeper import __version__
 from keeper.cli import archive, continuity, reading, system
-from keeper.cli.common import Handler, Register
+from keeper.cli.common import Handler, Register, resolve_settings
 from keeper.errors import KeeperError
 
 COMMANDS: dict[str, Register] = {
@@ -71,6 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.db = None
     handler: Handler = getattr(args, "handler", system.cmd_tui)
     try:
+        args.settings = resolve_settings(args)
         return handler(args)
     except KeeperError as error:
         sys.stderr.write(f"keeper: {error}\n")

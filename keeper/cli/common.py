@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 
+from keeper.config import Settings, load_settings
 from keeper.errors import UsageError
 from keeper.store.filters import Filters
 
@@ -129,11 +130,30 @@ def add_filters(parser: argparse.ArgumentParser, *, roles: bool = True) -> None:
     group.add_argument("--conversation", metavar="ID", help="one conversation")
 
 
+FLAG_SETTINGS = {"db": "db", "llm": "llm_url", "device": "embed_device", "backend": "embed_backend"}
+"""Flags that override a setting (flag dest -> setting name). ``embed --model`` is not one:
+it names the model to embed with, beside the archive's stored one."""
+
+
+def resolve_settings(args: argparse.Namespace) -> Settings:
+    """The settings, resolved once per command: defaults < file < KEEPER_* < these flags."""
+    flags = {name: getattr(args, dest, None) for dest, name in FLAG_SETTINGS.items()}
+    return load_settings(flags)
+
+
+def settings_of(args: argparse.Namespace) -> Settings:
+    """The settings ``main`` resolved for this command (resolved here if it did not)."""
+    settings = getattr(args, "settings", None)
+    if not isinstance(settings, Settings):
+        settings = args.settings = resolve_settings(args)
+    return settings
+
+
 def open_library(args: argparse.Namespace, *, create: bool = True) -> Library:
-    """The archive named by ``--db`` (or the default one)."""
+    """The archive the settings name (``--db``, ``$KEEPER_DB``, the config file, default)."""
     from keeper.library import Library
 
-    return Library.open(args.db, create=create)
+    return Library.open(create=create, settings=settings_of(args))
 
 
 def embed_line(data: Mapping[str, Any]) -> str:

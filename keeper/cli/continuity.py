@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
-from keeper.cli.common import Subparsers, open_library, parse_date, print_json
+from keeper.cli.common import Subparsers, open_library, parse_date, print_json, settings_of
 from keeper.errors import UsageError
 
 
 def _llm_url(args: argparse.Namespace) -> str | None:
-    return getattr(args, "llm", None) or os.environ.get("KEEPER_LLM_URL") or None
+    return settings_of(args).llm_url
 
 
 def cmd_summarize(args: argparse.Namespace) -> int:

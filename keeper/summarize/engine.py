@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import apsw
 import numpy as np
 
+from keeper.config import LlmEndpoint
 from keeper.errors import UsageError
 from keeper.store import continuity, reader
 from keeper.store.reader import ConversationRow, NodeRow
@@ -29,9 +30,11 @@ DENSE_CELLS = 15_000_000  # at most ~60 MB of float32 for one thread's matrix
 
 
 def summarize_conversation(
-    conn: apsw.Connection, conversation_id: str, *, llm_url: str | None = None
+    conn: apsw.Connection, conversation_id: str, *, llm: LlmEndpoint | None = None
 ) -> Summary:
-    """The cached summary if the conversation is unchanged, else a fresh one (then cached)."""
+    """The cached summary if the conversation is unchanged, else a fresh one (then cached).
+
+    With ``llm`` an abstract from that endpoint is added (cached per endpoint URL)."""
     conv = reader.get_conversation(conn, conversation_id)
     digest = continuity.content_hash(conn, conversation_id)
     if conv is None or digest is None:
@@ -44,15 +47,15 @@ def summarize_conversation(
         df, docs = corpus_df(conn)
         summary = build_summary(conv, rows, df, docs, vectors=continuity.chunk_vectors, conn=conn)
         continuity.store_summary(conn, conv.id, digest, summary.as_dict())
-    if llm_url:
+    if llm is not None:
         from keeper.summarize.llm import llm_abstract
 
-        summary.llm_abstract = continuity.cached_llm_summary(conn, conv.id, llm_url, digest)
+        summary.llm_abstract = continuity.cached_llm_summary(conn, conv.id, llm.url, digest)
         if summary.llm_abstract is None:
             summary.llm_abstract = llm_abstract(
-                llm_url, summary, visible_turns(reader.conversation_nodes(conn, conv.id))
+                llm, summary, visible_turns(reader.conversation_nodes(conn, conv.id))
             )
-            continuity.store_llm_summary(conn, conv.id, llm_url, digest, summary.llm_abstract)
+            continuity.store_llm_summary(conn, conv.id, llm.url, digest, summary.llm_abstract)
     return summary
 
 

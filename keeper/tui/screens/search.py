@@ -20,7 +20,7 @@ from keeper.tui.query import parse_query
 from keeper.tui.screens.base import WorkerErrors
 
 if TYPE_CHECKING:
-    from keeper.tui.app import KeeperApp
+    from keeper.tui.host import KeeperHost
 
 log = logging.getLogger(__name__)
 LIMIT = 50
@@ -69,7 +69,7 @@ class SearchScreen(WorkerErrors, Screen[None]):
         self.fill_token = 0  # which list of options is being added (see add_options)
 
     @property
-    def keeper(self) -> KeeperApp:
+    def keeper(self) -> KeeperHost:
         """The app, typed."""
         return self.app  # type: ignore[return-value]
 
