@@ -20,6 +20,7 @@ from keeper.archive.container import READ_ERRORS
 from keeper.assetstore import copy_asset
 from keeper.config import DEFAULT_IMPORT_BATCH_NODES
 from keeper.errors import InputError, KeeperError, RecordError, StoreError
+from keeper.model import INCOMPLETE_SOURCE, AnomalyKind
 from keeper.parse.conversation import ParsedConversation, parse_conversation
 from keeper.parse.jsontext import loads_conversation
 from keeper.paths import DataPaths
@@ -56,16 +57,17 @@ class ImportReport:
     elapsed_s: float = 0.0
     import_id: int | None = None
 
-    def anomaly(self, kind: str, detail: str, **where: str | None) -> None:
+    def anomaly(self, kind: AnomalyKind, detail: str, **where: str | None) -> None:
         """Count an anomaly and list it while the list is short."""
-        self.anomaly_counts[kind] += 1
+        name = kind.value  # plain strings in the report and its JSON
+        self.anomaly_counts[name] += 1
         if len(self.anomalies) < MAX_LISTED:
-            self.anomalies.append({"kind": kind, "detail": detail, **where})
+            self.anomalies.append({"kind": name, "detail": detail, **where})
 
     def fail(self, origin: str, error: str, conversation_id: str | None = None) -> None:
         """Record a conversation that could not be imported."""
         self.conversations["failed"] += 1
-        self.anomaly_counts["failed_record"] += 1
+        self.anomaly_counts[AnomalyKind.FAILED_RECORD.value] += 1
         if len(self.failed) < MAX_LISTED:
             self.failed.append(
                 {"origin": origin, "conversation_id": conversation_id, "error": error}
@@ -204,10 +206,7 @@ class Importer:
             self._store_aux_files(source, writer)
             for anomaly in source.anomalies:
                 self.report.anomaly(anomaly.kind, anomaly.detail, where=anomaly.where)
-            incomplete = any(
-                a.kind in ("missing_shard", "truncated_zip", "truncated_json", "unreadable_member")
-                for a in source.anomalies
-            )
+            incomplete = any(a.kind in INCOMPLETE_SOURCE for a in source.anomalies)
             entry["conversations"] = len(seen)
             if incomplete:
                 entry["incomplete"] = True
@@ -314,7 +313,7 @@ class Importer:
         if result.status == NEW:
             self.report.profile_items += len(conv.profile)
         for node in conv.nodes:
-            self.report.nodes_by_kind[node.kind] += 1
+            self.report.nodes_by_kind[str(node.kind)] += 1
         for issue in conv.issues:
             self.report.anomaly(
                 issue.kind,
@@ -372,10 +371,10 @@ class Importer:
             # savepoint) gets its files when the import is run again.
             if isinstance(error, OSError) and error.errno in _DISK_FULL:
                 raise self._write_failed(error) from error
-            self.report.anomaly("unreadable_asset", str(error), where=member.member)
+            self.report.anomaly(AnomalyKind.UNREADABLE_ASSET, str(error), where=member.member)
             return None, None
         except KeeperError as error:
-            self.report.anomaly("unreadable_asset", str(error), where=member.member)
+            self.report.anomaly(AnomalyKind.UNREADABLE_ASSET, str(error), where=member.member)
             return None, None
         writer.add_asset(sha, size, member.mime, relpath)
         self.report.assets["copied"] += 1

@@ -13,6 +13,7 @@ import apsw
 
 from keeper.config import Settings, load_settings
 from keeper.errors import InputError, UsageError
+from keeper.model import SearchResult
 from keeper.pack.options import Pack, PackOptions
 from keeper.paths import DataPaths, resolve_paths
 from keeper.store import open_connection, reader
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
     from keeper.embed.job import EmbedReport
     from keeper.embed.model import Embedder
     from keeper.importer import ImportReport
-    from keeper.search import Hit
 
 
 def import_lock(paths: DataPaths) -> AbstractContextManager[None]:
@@ -62,7 +62,6 @@ class Library:
         self.paths = paths
         self.conn = conn
         self.settings = settings or load_settings()
-        self.search_note = ""
         self._embedder: Embedder | None = None
         self._embedder_key: tuple[str | None, str | None, str | None] | None = None
 
@@ -199,45 +198,49 @@ class Library:
         mode: str | None = None,
         limit: int = 20,
         embedding_model: str | None = None,
-    ) -> list[Hit]:
+    ) -> SearchResult:
         """Message-level hits for ``query``. ``mode`` None means hybrid when vectors exist,
         else keyword. When semantic retrieval cannot run (nothing embedded, model missing)
-        the search falls back to keywords; :attr:`search_note` then says why, and it says
+        the search falls back to keywords; the result's ``note`` then says why, and it says
         how much is embedded while embedding is incomplete."""
         # Imported here: keeper.search brings numpy, which the TUI must not wait for at start.
         from keeper.search import search
 
-        self.search_note = ""
+        def keywords(note: str = "") -> SearchResult:
+            hits = search(self.conn, query, filters, mode="keyword", limit=limit)
+            return SearchResult(tuple(hits), note)
+
         if mode == "keyword":
-            return search(self.conn, query, filters, mode="keyword", limit=limit)
+            return keywords()
         from keeper.errors import ModelError
 
         status = self.embedding_status()
         if not status["embedded"]:
             if mode is not None:
-                self.search_note = (
+                return keywords(
                     f"Nothing is embedded yet; {mode} search fell back to keywords "
                     "(run `keeper embed`)."
                 )
-            elif status["embeddable"]:
-                self.search_note = (
+            if status["embeddable"]:
+                return keywords(
                     f"0 of {status['embeddable']:,} messages are embedded: keyword results "
                     "only (`keeper embed` adds search by meaning)."
                 )
-            return search(self.conn, query, filters, mode="keyword", limit=limit)
+            return keywords()
         try:
             encoder = self.embedder(embedding_model)
         except ModelError as error:
-            self.search_note = f"{error.message} Searched by keywords only."
-            return search(self.conn, query, filters, mode="keyword", limit=limit)
+            return keywords(f"{error.message} Searched by keywords only.")
+        note = ""
         if not status["complete"]:
-            self.search_note = (
+            note = (
                 f"{status['embedded']:,} of {status['embeddable']:,} messages are embedded; "
                 "`keeper embed` finishes the rest."
             )
-        return search(
+        hits = search(
             self.conn, query, filters, mode=mode or "hybrid", limit=limit, encoder=encoder
         )
+        return SearchResult(tuple(hits), note)
 
     def conversations(
         self,

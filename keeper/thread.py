@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from keeper.model import NodeKind
 from keeper.store.reader import NodeRow
 
 
@@ -90,7 +91,7 @@ def visible_turns(rows: list[NodeRow]) -> list[NodeRow]:
     return [
         n
         for n in ConversationTree.build(rows).thread()
-        if n.kind == "message"
+        if n.kind == NodeKind.MESSAGE
         and not n.hidden
         and n.role in ("user", "assistant")
         and n.text.strip()

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from keeper.paths import DataPaths, resolve_paths
 
@@ -13,6 +14,11 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 PEER_FIXTURES = SHARED / "fixtures" / "peers"
 SAMPLE_EXPORT = REPO / "exports" / "sample-export.zip"
+
+# No per-example deadline: on a shared 2-core machine a slow example is load, not a bug,
+# and a property test must fail on its property only.
+settings.register_profile("keeper", deadline=None)
+settings.load_profile("keeper")
 
 
 @pytest.fixture(scope="session")

@@ -117,7 +117,7 @@ def test_forget_removes_everything_derived_from_one_conversation(archive: Path) 
         assert [h.conversation_id for h in library.search(SECRET)] == ["conv-1"] * 3
         done = library.forget("conv-1")
         assert done["nodes"] == 5 and done["asset_files"] == 1 and done["profile_items"] == 1
-        assert library.search(SECRET) == []
+        assert list(library.search(SECRET)) == []
         assert {h.conversation_id for h in library.search("ordinary")} == {"conv-2", "conv-3"}
         assert [r.id for r in library.conversations(title_like=SECRET)] == []
         assert [p["text"] for p in library.profile()] == ["I live by the sea."]

@@ -45,11 +45,11 @@ def cmd_search(args: argparse.Namespace) -> int:
             limit=args.limit,
             embedding_model=args.embedding_model,
         )
-        if library.search_note:
-            sys.stderr.write(f"keeper: {library.search_note}\n")
+        if hits.note:
+            sys.stderr.write(f"keeper: {hits.note}\n")
     if args.json:
         if args.group:
-            groups = group_by_conversation(hits)
+            groups = group_by_conversation(list(hits))
             print_json([g | {"hits": [h.as_dict() for h in g["hits"]]} for g in groups])
         else:
             print_json([hit.as_dict() for hit in hits])
@@ -57,7 +57,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     if not hits:
         print(f"No messages match {query!r}.")
         return 0
-    groups = group_by_conversation(hits) if args.group else [{"hits": [h]} for h in hits]
+    groups = group_by_conversation(list(hits)) if args.group else [{"hits": [h]} for h in hits]
     for group in groups:
         if args.group:
             print(f"\n{group['title'] or '(untitled)'}  [{group['conversation_id']}]")

@@ -16,6 +16,7 @@ import orjson
 
 from keeper.errors import UsageError
 from keeper.export.source import ExportSource
+from keeper.model import NodeKind
 from keeper.render import conversation_markdown, format_time, iso_time
 from keeper.store.filters import Filters
 
@@ -51,7 +52,7 @@ def front_matter(conv: ConversationRow, rows: list[NodeRow]) -> str:
         ("models", models),
         ("project", conv.project),
         ("archived", conv.is_archived),
-        ("messages", sum(1 for r in rows if r.kind == "message" and not r.hidden)),
+        ("messages", sum(1 for r in rows if r.kind == NodeKind.MESSAGE and not r.hidden)),
         ("aliases", [conv.title] if conv.title else []),
         ("tags", ["chatgpt", "keeper"]),
         ("source", "keeper"),

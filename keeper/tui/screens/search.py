@@ -145,8 +145,8 @@ class SearchScreen(WorkerErrors, Screen[None]):
                 log.warning("semantic search unavailable; keeping keyword hits", exc_info=True)
                 self.app.call_from_thread(self.semantic_failed, generation)
                 return
-            # Library.search explains a fallback to keywords (nothing embedded, no model).
-            note = str(getattr(library, "search_note", "") or "")
+            # The result explains a fallback to keywords (nothing embedded, no model).
+            note = hits.note
         self.app.call_from_thread(self.show_hits, generation, hits, "hybrid", None, note)
 
     def semantic_failed(self, generation: int) -> None:
