@@ -250,9 +250,11 @@ def test_hybrid_filtered_search_is_never_short(library: Library) -> None:
 
 def test_library_search_falls_back_to_keywords_with_a_note(library: Library) -> None:
     hits = library.search("Lisbon", mode="hybrid")
-    assert hits and "fell back to keywords" in library.search_note
-    assert library.search("Lisbon") == hits
-    assert library.search_note.startswith("0 of ") and "keyword results only" in library.search_note
+    assert hits and "fell back to keywords" in hits.note
+    again = library.search("Lisbon")
+    assert again.hits == hits.hits
+    assert again.note.startswith("0 of ") and "keyword results only" in again.note
+    assert library.search("Lisbon", mode="keyword").note == ""
 
 
 def test_keyword_search_never_imports_torch(library: Library) -> None:

@@ -10,6 +10,7 @@ import pytest
 from textual.widgets import DataTable, Input, OptionList, Select, Sparkline, TextArea
 
 from keeper.library import Library
+from keeper.model import SearchResult
 from keeper.store.filters import Filters
 from keeper.tui.app import KeeperApp
 from keeper.tui.query import parse_date
@@ -196,7 +197,7 @@ async def test_semantic_hits_join_and_failures_keep_keyword(
             if query == "boom":
                 raise RuntimeError("no model here")
             extra = original(self, "pasta", filters, mode="keyword", limit=1)
-            return hits + extra
+            return SearchResult(hits.hits + extra.hits, hits.note)
         return hits
 
     monkeypatch.setattr(Library, "search", fake_search)

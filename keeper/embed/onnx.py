@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from keeper.embed.model import ModelSource
+from keeper.embed.source import ModelSource
 
 BUILD_VERSION = 2
 _SUPPORTED_MODULES = {
@@ -151,7 +151,9 @@ def build(model_dir: Path, target: Path) -> None:
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
-    model = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager")
+    model = AutoModel.from_pretrained(
+        str(model_dir), attn_implementation="eager", local_files_only=True
+    )
     model.eval()
     names = ["input_ids", "attention_mask"]
     if getattr(model.config, "type_vocab_size", 0):

@@ -28,7 +28,7 @@ from keeper.summarize.model import Persona, Quote, Summary
 from keeper.summarize.persona import build_persona
 
 if TYPE_CHECKING:
-    from keeper.library import Library
+    from keeper.pack.source import PackSource
 
 SECTIONS = ("about", "persona", "threads", "facts")
 MIN_BUDGET = 300
@@ -71,7 +71,7 @@ def _source_line(conversation_id: str, title: str, when: float | None) -> str:
 class PackBuilder:
     """Builds one pack; holds the redactor and the running token count."""
 
-    def __init__(self, library: Library, options: PackOptions) -> None:
+    def __init__(self, library: PackSource, options: PackOptions) -> None:
         if options.target not in TARGETS:
             raise UsageError(
                 f"Unknown pack target {options.target!r}.", f"Choose one of: {', '.join(TARGETS)}."
@@ -83,6 +83,7 @@ class PackBuilder:
             )
         self.library = library
         self.conn = library.conn
+        self.llm = library.settings.llm_endpoint(options.llm_url)
         self.options = options
         self.redact = Redactor(enabled=options.redact)
         self.draft = Draft()
@@ -327,7 +328,7 @@ class PackBuilder:
         for conversation_id in ids:
             if self._section_tokens("threads") >= thread_cap:
                 break
-            summary = summarize_conversation(self.conn, conversation_id, llm_url=opts.llm_url)
+            summary = summarize_conversation(self.conn, conversation_id, llm=self.llm)
             if not summary.message_count:
                 continue
             detail = 3 if len(ids) > 3 else 5
@@ -354,7 +355,7 @@ class PackBuilder:
                 break
             if any(s.conversation_id == conversation_id for s in summaries):
                 continue
-            summary = summarize_conversation(self.conn, conversation_id, llm_url=opts.llm_url)
+            summary = summarize_conversation(self.conn, conversation_id, llm=self.llm)
             if summary.message_count:
                 for block in self.thread_blocks(summary, 2):
                     if self.add(block):
@@ -449,6 +450,6 @@ def _quote_block(text: str) -> str:
     return "\n> ".join(text.strip().splitlines())
 
 
-def build_pack(library: Library, options: PackOptions) -> Pack:
+def build_pack(library: PackSource, options: PackOptions) -> Pack:
     """Build a context pack for ``options`` from ``library``."""
     return PackBuilder(library, options).build()

@@ -9,47 +9,11 @@ from typing import cast
 import apsw
 import orjson
 
+from keeper.model import Conversation as ConversationRow
+from keeper.model import Node as NodeRow
 from keeper.store.connection import map_for_search
 from keeper.store.filters import Filters
 from keeper.store.sql import scalar
-
-
-@dataclass(slots=True)
-class ConversationRow:
-    """One conversation as listed."""
-
-    id: str
-    title: str
-    create_time: float | None
-    update_time: float | None
-    model: str | None
-    project: str | None
-    gizmo_type: str | None
-    is_archived: bool
-    message_count: int
-    absent: bool
-
-
-@dataclass(slots=True)
-class NodeRow:
-    """One stored node, without its raw JSON."""
-
-    rowid: int
-    node_id: str
-    parent_id: str | None
-    position: int
-    message_id: str | None
-    role: str | None
-    author_name: str | None
-    content_type: str | None
-    kind: str
-    hidden: bool
-    on_path: bool
-    in_latest: bool
-    model: str | None
-    create_time: float | None
-    recipient: str | None
-    text: str
 
 
 @dataclass(slots=True)

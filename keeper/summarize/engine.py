@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import apsw
 import numpy as np
 
+from keeper.config import LlmEndpoint
 from keeper.errors import UsageError
 from keeper.store import continuity, reader
 from keeper.store.reader import ConversationRow, NodeRow
@@ -19,7 +20,7 @@ from keeper.summarize.model import Chapter, Quote, Summary, TimelineEntry
 from keeper.summarize.salience import central_dense
 from keeper.summarize.signals import decisions, last_state, open_questions
 from keeper.summarize.terms import dense_tfidf, idf_from, terms
-from keeper.thread import ConversationTree
+from keeper.thread import visible_turns as visible_turns  # re-exported: callers predate thread.py
 
 ABSTRACT_TURNS = 5
 CHAPTER_TURNS = 2
@@ -28,22 +29,12 @@ VOCABULARY = 3000  # terms kept for centrality and segmentation (the heaviest in
 DENSE_CELLS = 15_000_000  # at most ~60 MB of float32 for one thread's matrix
 
 
-def visible_turns(rows: list[NodeRow]) -> list[NodeRow]:
-    """User and assistant messages of the visible thread that have text."""
-    return [
-        n
-        for n in ConversationTree.build(rows).thread()
-        if n.kind == "message"
-        and not n.hidden
-        and n.role in ("user", "assistant")
-        and n.text.strip()
-    ]
-
-
 def summarize_conversation(
-    conn: apsw.Connection, conversation_id: str, *, llm_url: str | None = None
+    conn: apsw.Connection, conversation_id: str, *, llm: LlmEndpoint | None = None
 ) -> Summary:
-    """The cached summary if the conversation is unchanged, else a fresh one (then cached)."""
+    """The cached summary if the conversation is unchanged, else a fresh one (then cached).
+
+    With ``llm`` an abstract from that endpoint is added (cached per endpoint URL)."""
     conv = reader.get_conversation(conn, conversation_id)
     digest = continuity.content_hash(conn, conversation_id)
     if conv is None or digest is None:
@@ -56,15 +47,15 @@ def summarize_conversation(
         df, docs = corpus_df(conn)
         summary = build_summary(conv, rows, df, docs, vectors=continuity.chunk_vectors, conn=conn)
         continuity.store_summary(conn, conv.id, digest, summary.as_dict())
-    if llm_url:
+    if llm is not None:
         from keeper.summarize.llm import llm_abstract
 
-        summary.llm_abstract = continuity.cached_llm_summary(conn, conv.id, llm_url, digest)
+        summary.llm_abstract = continuity.cached_llm_summary(conn, conv.id, llm.url, digest)
         if summary.llm_abstract is None:
             summary.llm_abstract = llm_abstract(
-                llm_url, summary, visible_turns(reader.conversation_nodes(conn, conv.id))
+                llm, summary, visible_turns(reader.conversation_nodes(conn, conv.id))
             )
-            continuity.store_llm_summary(conn, conv.id, llm_url, digest, summary.llm_abstract)
+            continuity.store_llm_summary(conn, conv.id, llm.url, digest, summary.llm_abstract)
     return summary
 
 
