@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from keeper.store.fts_text import CJK_RUN, STOPWORDS
+from keeper.text import CJK_RUN, STOPWORDS, smoothed_idf
 
 _WORD = re.compile(r"[^\W\d_](?:[^\W_]|['’-][^\W\d_])*", re.UNICODE)
 # ASCII fast path; a possessive 's is left off ("mika's" -> "mika").
@@ -201,7 +201,7 @@ def idf_from(docs: list[list[str]]) -> dict[str, float]:
     for doc in docs:
         df.update(set(doc))
     n = len(docs)
-    return {t: math.log((1 + n) / (1 + d)) + 1.0 for t, d in df.items()}
+    return {t: smoothed_idf(d, n) for t, d in df.items()}
 
 
 def tfidf_vectors(docs: list[list[str]], idf: dict[str, float]) -> list[SparseVector]:
