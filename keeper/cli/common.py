@@ -105,7 +105,7 @@ def add_filters(parser: argparse.ArgumentParser, *, roles: bool = True) -> None:
     group.add_argument("--until", metavar="DATE", help="up to and including this date")
     group.add_argument("--model", metavar="SLUG", help="model slug, e.g. gpt-4o")
     if roles:
-        group.add_argument("--role", choices=ROLES)
+        group.add_argument("--role", choices=ROLES, help="messages by this author only")
     group.add_argument("--project", metavar="GIZMO_ID", help="Project (g-p-…) or custom GPT id")
     group.add_argument("--conversation", metavar="ID", help="one conversation")
 
