@@ -150,8 +150,8 @@ def test_backend_close_waits_for_a_busy_worker_and_interrupts_long_queries(
     ]
     for thread in threads:
         thread.start()
+    # Both events are set from inside the queries: both workers are in them now.
     assert started.wait(5) and looping.wait(5)
-    time.sleep(0.05)  # both workers are now inside their queries
     backend.close()
     closed_at = time.monotonic()
     for thread in threads:
