@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import errno
-import fcntl
 import hashlib
-import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -117,24 +115,6 @@ class ImportReport:
             "elapsed_s": round(self.elapsed_s, 3),
             "nodes_per_s": round(self.nodes_seen / self.elapsed_s) if self.elapsed_s else 0,
         }
-
-
-@contextmanager
-def import_lock(paths: DataPaths) -> Iterator[None]:
-    """Hold the one-import-at-a-time lock, or refuse with a clear message."""
-    lock_path = paths.db.with_name(paths.db.name + ".import-lock")
-    fd = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o600)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as error:
-            raise KeeperError(
-                f"Another keeper import is already writing to {paths.db}.",
-                "Wait for it to finish (searching works meanwhile), then run this import again.",
-            ) from error
-        yield
-    finally:
-        os.close(fd)
 
 
 class Importer:

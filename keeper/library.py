@@ -18,6 +18,7 @@ from keeper.pack.options import Pack, PackOptions
 from keeper.paths import DataPaths, resolve_paths
 from keeper.store import open_connection, reader
 from keeper.store.filters import Filters
+from keeper.store.lock import write_lock
 from keeper.summarize.model import Persona, Summary
 
 if TYPE_CHECKING:
@@ -27,11 +28,9 @@ if TYPE_CHECKING:
 
 
 def import_lock(paths: DataPaths) -> AbstractContextManager[None]:
-    """The archive's one-writer-at-a-time lock. keeper.importer (archive readers, numpy)
-    loads only when something writes, so opening the TUI or searching stays quick."""
-    from keeper.importer import import_lock as lock
-
-    return lock(paths)
+    """The archive's one-writer-at-a-time lock (keeper.store's; embedding, forgetting and
+    scrubbing take it without loading the importer)."""
+    return write_lock(paths)
 
 
 def default_inputs(folder: Path = Path("exports")) -> list[Path]:

@@ -32,6 +32,10 @@ class KeywordRow:
     text: str
 
 
+# Months in the local zone, as keeper.timefmt shows every date (SQLite's 'localtime' and
+# Python's astimezone() both follow the C library's zone, $TZ included).
+_LOCAL_MONTH = "strftime('%Y-%m', {}, 'unixepoch', 'localtime')"
+
 _CONVERSATION_COLUMNS = (
     "c.id, c.title, c.create_time, c.update_time, c.model, c.gizmo_id, c.gizmo_type, "
     "c.is_archived, c.message_count, c.absent_since IS NOT NULL"
@@ -206,11 +210,11 @@ def stats(conn: apsw.Connection) -> dict:
             "GROUP BY 1 ORDER BY 2 DESC"
         ),
         "conversations_by_month": pairs(
-            "SELECT coalesce(strftime('%Y-%m', create_time, 'unixepoch'), 'unknown'), count(*) "
+            f"SELECT coalesce({_LOCAL_MONTH.format('create_time')}, 'unknown'), count(*) "
             "FROM conversations GROUP BY 1 ORDER BY 1"
         ),
         "messages_by_month": pairs(
-            "SELECT coalesce(strftime('%Y-%m', n.create_time, 'unixepoch'), 'unknown'), count(*) "
+            f"SELECT coalesce({_LOCAL_MONTH.format('n.create_time')}, 'unknown'), count(*) "
             "FROM nodes n WHERE kind = 'message' GROUP BY 1 ORDER BY 1"
         ),
     }
