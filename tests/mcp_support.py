@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from mcp import Client, StdioServerParameters
 
 from tests.hostile import REPO
+from tests.netwatch import traced
 from tests.test_privacy import HOOK
 
 T = TypeVar("T")
@@ -58,14 +59,15 @@ def log_lines(path: Path) -> list[str]:
     return path.read_text().splitlines() if path.exists() else []
 
 
-def server_params(db: Path, env: dict[str, str], *extra: str) -> StdioServerParameters:
-    """How to start `keeper mcp` on ``db``."""
-    return StdioServerParameters(
-        command=sys.executable,
-        args=["-m", "keeper", "mcp", "--db", str(db), *extra],
-        env=env,
-        cwd=str(REPO),
-    )
+def server_params(
+    db: Path, env: dict[str, str], *extra: str, strace_log: Path | None = None
+) -> StdioServerParameters:
+    """How to start `keeper mcp` on ``db`` (under ``strace -f`` writing to ``strace_log``,
+    when given, to watch native code's system calls too)."""
+    command = [sys.executable, "-m", "keeper", "mcp", "--db", str(db), *extra]
+    if strace_log is not None:
+        command = traced(command, strace_log)
+    return StdioServerParameters(command=command[0], args=command[1:], env=env, cwd=str(REPO))
 
 
 def with_client(
@@ -73,11 +75,13 @@ def with_client(
     env: dict[str, str],
     body: Callable[[Client], Awaitable[T]],
     *extra: str,
+    strace_log: Path | None = None,
 ) -> T:
     """Start the server, run ``body`` with a connected client, close both."""
 
     async def main() -> T:
-        async with Client(server_params(db, env, *extra), cache=None) as client:
+        params = server_params(db, env, *extra, strace_log=strace_log)
+        async with Client(params, cache=None) as client:
             return await body(client)
 
     return asyncio.run(main())

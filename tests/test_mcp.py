@@ -26,6 +26,7 @@ from keeper.mcp.render import short_ids
 from tests.continuity_support import open_sample
 from tests.hostile import REPO, cli_env, conversation, dumps, make_zip
 from tests.mcp_support import file_digest, hooked_env, log_lines, text_of, with_client
+from tests.netwatch import network_attempts
 
 TOOLS = {
     "search_history",
@@ -360,13 +361,15 @@ def test_semantic_search_loads_the_model_in_the_background_after_a_torch_free_st
             await asyncio.sleep(1)
         return at_start, answers
 
-    at_start, answers = with_client(db, env, body)
+    syscalls = tmp_path / "strace.log"
+    at_start, answers = with_client(db, env, body, strace_log=syscalls)
     assert at_start == []  # started and answered without torch or onnxruntime
     assert "(hybrid" in answers[-1], answers[-1][:300]
     if len(answers) > 1:
         assert "still loading" in answers[0]  # the first answer said why it was keyword-only
     assert f"conversation `{index['archived-lease']['id']}`" in answers[-1].split("\n2. ")[0]
     assert log_lines(tmp_path / "network.log") == []
+    assert network_attempts(syscalls) == []  # native threads (onnxruntime) included
     assert file_digest(db) == before
 
 

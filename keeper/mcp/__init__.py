@@ -8,9 +8,14 @@ the server starts.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 
-def serve(db: str | None, *, redact: bool = False) -> int:
-    """Run the server on the archive at ``db`` until the client disconnects."""
+if TYPE_CHECKING:
+    from keeper.config import Settings
+
+
+def serve(settings: Settings, *, redact: bool = False) -> int:
+    """Run the server on the archive ``settings`` name until the client disconnects."""
     from keeper.mcp.server import run
 
-    return run(db, redact=redact)
+    return run(settings, redact=redact)

@@ -21,6 +21,7 @@ from mcp.types import Resource as MCPResource
 from pydantic import Field
 
 from keeper import __version__
+from keeper.config import Settings
 from keeper.errors import KeeperError, UsageError
 from keeper.mcp.budget import MAX_TOKENS, MIN_TOKENS
 from keeper.mcp.tools import ArchiveTools
@@ -380,12 +381,13 @@ def _budget(value: str) -> int:
         raise UsageError(f"budget={value!r} is not a number of tokens; use e.g. 6000.") from error
 
 
-def run(db: str | None, *, redact: bool = False) -> int:
-    """Serve the archive at ``db`` over stdio until the client closes the connection."""
+def run(settings: Settings, *, redact: bool = False) -> int:
+    """Serve the archive ``settings`` name over stdio until the client closes the
+    connection."""
     from keeper.library import Library
     from keeper.mcp.warmup import ContinuityWarmup
 
-    library = Library.open_readonly(db)
+    library = Library.open_readonly(settings=settings)
     try:
         warmup = ContinuityWarmup(str(library.paths.db))
         warmup.start()

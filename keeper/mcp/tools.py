@@ -175,18 +175,17 @@ class ArchiveTools:
         """Hits, how they were found, and a note for the model."""
         library = self.library
         if mode == "keyword":
-            return library.search(query, filters, mode="keyword", limit=limit), "keyword", ""
+            return list(library.search(query, filters, mode="keyword", limit=limit)), "keyword", ""
         status = library.embedding_status()
         if status["embedded"] and status["model"]:
             self.warmup.start(status["model"])
             if not self.warmup.ready(EMBEDDER_WAIT_S):
                 why = self.warmup.error or "the embedding model is still loading"
                 hits = library.search(query, filters, mode="keyword", limit=limit)
-                return hits, "keyword", f"{why}; these are keyword matches only. Try again soon."
-        hits = library.search(query, filters, mode=mode, limit=limit)
-        note = library.search_note
-        semantic = status["embedded"] and "keywords only" not in note
-        return hits, (mode or "hybrid") if semantic else "keyword", note
+                return list(hits), "keyword", f"{why}; these are keyword matches only."
+        result = library.search(query, filters, mode=mode, limit=limit)
+        semantic = status["embedded"] and "keywords only" not in result.note
+        return list(result), (mode or "hybrid") if semantic else "keyword", result.note
 
     # -- read_conversation -----------------------------------------------------------------
     def read_conversation(

@@ -1,4 +1,6 @@
-"""Queries for summaries, keywords, the persona card and profile edits (migration step 3)."""
+"""Queries for summaries, keywords, the persona card and profile edits.
+
+Their tables come from migration step 3 (every connection is migrated when it opens)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,6 @@ import numpy as np
 import orjson
 
 from keeper.store.filters import Filters
-from keeper.store.migrations import STEP_3_CONTINUITY
 from keeper.store.sql import scalar
 
 # Bump when the summary algorithm changes: older cached summaries are then recomputed.
@@ -31,15 +32,6 @@ def _memory(conn: apsw.Connection) -> dict[tuple, object] | None:
     return _MEMORY.setdefault(conn.db_filename("main"), {})
 
 
-def ensure_schema(conn: apsw.Connection) -> None:
-    """Create the continuity tables if migration step 3 has not (idempotent)."""
-    if conn.readonly("main"):
-        return  # opened read-only at the current schema, which has them
-    if scalar(conn, "SELECT 1 FROM sqlite_master WHERE name = 'summaries'") is None:
-        with conn:
-            conn.execute(STEP_3_CONTINUITY)
-
-
 # -- summary cache ------------------------------------------------------------------------
 def content_hash(conn: apsw.Connection, conversation_id: str) -> bytes | None:
     """The stored content hash of a conversation (changes whenever an import changes it)."""
@@ -53,7 +45,6 @@ def cached_summary(conn: apsw.Connection, conversation_id: str, digest: bytes) -
     key = ("summary", conversation_id, digest, SUMMARY_VERSION)
     if memory is not None and key in memory:
         return cast(dict, memory[key])
-    ensure_schema(conn)
     row = conn.execute(
         "SELECT data FROM summaries WHERE conversation_id = ? AND content_hash = ? AND version = ?",
         (conversation_id, digest, SUMMARY_VERSION),
@@ -67,7 +58,6 @@ def store_summary(conn: apsw.Connection, conversation_id: str, digest: bytes, da
     if memory is not None:
         memory[("summary", conversation_id, digest, SUMMARY_VERSION)] = data
         return
-    ensure_schema(conn)
     with conn:
         conn.execute(
             "REPLACE INTO summaries (conversation_id, content_hash, version, data, created) "
@@ -83,7 +73,6 @@ def cached_llm_summary(
     memory = _memory(conn)
     if memory is not None and ("llm", conversation_id, endpoint, digest) in memory:
         return str(memory[("llm", conversation_id, endpoint, digest)])
-    ensure_schema(conn)
     value = scalar(
         conn,
         "SELECT text FROM llm_summaries WHERE conversation_id = ? AND endpoint = ? "
@@ -101,7 +90,6 @@ def store_llm_summary(
     if memory is not None:
         memory[("llm", conversation_id, endpoint, digest)] = text
         return
-    ensure_schema(conn)
     with conn:
         conn.execute(
             "REPLACE INTO llm_summaries VALUES (?, ?, ?, ?, ?)",
@@ -121,7 +109,6 @@ def corpus_fingerprint(conn: apsw.Connection) -> str:
 
 def term_df(conn: apsw.Connection) -> tuple[dict[str, int], int] | None:
     """Cached conversation-level document frequencies and the document count, if current."""
-    ensure_schema(conn)
     fingerprint = corpus_fingerprint(conn)
     memory = _memory(conn)
     if memory is not None and ("df", fingerprint) in memory:
@@ -140,7 +127,6 @@ def store_term_df(conn: apsw.Connection, df: dict[str, int], docs: int) -> None:
     if memory is not None:
         memory[("df", fingerprint)] = (df, docs)
         return
-    ensure_schema(conn)
     with conn:
         conn.execute("DELETE FROM term_df")
         conn.executemany("INSERT INTO term_df VALUES (?, ?)", df.items())
@@ -157,7 +143,6 @@ def cached_value(conn: apsw.Connection, key: str) -> dict | None:
         found = memory.get(("value", key, corpus_fingerprint(conn)))
         if found is not None:
             return cast(dict, found)
-    ensure_schema(conn)
     raw = scalar(conn, "SELECT value FROM continuity_meta WHERE key = ?", (key,))
     if raw is None:
         return None
@@ -173,7 +158,6 @@ def store_value(conn: apsw.Connection, key: str, value: dict) -> None:
     if memory is not None:
         memory[("value", key, corpus_fingerprint(conn))] = value
         return
-    ensure_schema(conn)
     payload = orjson.dumps({"fingerprint": corpus_fingerprint(conn), "value": value}).decode()
     with conn:
         conn.execute("REPLACE INTO continuity_meta VALUES (?, ?)", (key, payload))
