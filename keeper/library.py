@@ -13,7 +13,7 @@ import apsw
 
 from keeper.config import Settings, load_settings
 from keeper.errors import InputError, UsageError
-from keeper.model import SearchResult
+from keeper.model import NodeKind, SearchResult
 from keeper.pack.options import Pack, PackOptions
 from keeper.paths import DataPaths, resolve_paths
 from keeper.store import open_connection, reader
@@ -65,6 +65,7 @@ class Library:
         self._embedder_key: tuple[str | None, str | None, str | None] | None = None
         self._status: tuple[tuple[int, int], dict] | None = None
         self._models: tuple[tuple[int, int], list[tuple[str, int]]] | None = None
+        self._personas: dict[str | None, tuple[tuple[int, int], Persona]] = {}
 
     @classmethod
     def open(
@@ -311,7 +312,7 @@ class Library:
                 current = reader.node(self.conn, conversation_id, parent) if parent else None
             if (
                 current is not None
-                and current.kind == "message"
+                and current.kind == NodeKind.MESSAGE
                 and not current.hidden
                 and current.role in ("user", "assistant")
                 and current.text.strip()
@@ -366,10 +367,15 @@ class Library:
             )
 
     def persona(self, model: str | None = None) -> Persona:
-        """How ``model`` (default: the assistant model used most) spoke with this user."""
+        """How ``model`` (default: the assistant model used most) spoke with this user
+        (kept per model until the database changes: even a cached persona card costs a
+        scan of every message to pick the default model)."""
         from keeper.summarize.persona import build_persona
 
-        return build_persona(self.conn, model)
+        version = (self.conn.data_version(), self.conn.total_changes())
+        if self._personas.get(model, (None, None))[0] != version:
+            self._personas[model] = (version, build_persona(self.conn, model))
+        return self._personas[model][1]
 
     def warm_continuity(self) -> None:
         """Compute what summaries, packs and the persona share (the archive's term

@@ -6,30 +6,24 @@ that made the call: what was wrong and what to send instead.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
+from keeper import timefmt
 from keeper.errors import UsageError
 from keeper.mcp.budget import MAX_TOKENS, MIN_TOKENS
 
 
 def parse_date(value: str | None, name: str, *, end: bool = False) -> float | None:
     """Epoch seconds for ``YYYY-MM-DD`` (local midnight; with ``end`` the next midnight, so
-    the day is included) or an ISO date-time; None for None or ""."""
+    the day is included) or an ISO date-time, by keeper's one time policy; None for None
+    or ""."""
     if value is None or not value.strip():
         return None
-    text = value.strip()
     try:
-        moment = datetime.fromisoformat(text)
-    except ValueError as error:
+        return timefmt.parse_date(value.strip(), end=end)
+    except UsageError as error:
         raise UsageError(
             f"{name}={value!r} is not a date. Use YYYY-MM-DD (e.g. 2024-05-31) or an ISO "
             "date-time (2024-05-31T18:00)."
         ) from error
-    if end and len(text) <= 10:
-        moment += timedelta(days=1)
-    if moment.tzinfo is None:
-        moment = moment.astimezone()
-    return moment.timestamp()
 
 
 def date_range(since: str | None, until: str | None) -> tuple[float | None, float | None]:

@@ -20,7 +20,7 @@ import math
 import re
 from collections.abc import Callable, Iterable
 
-from keeper.store.fts_text import CJK_RUN
+from keeper.text import CJK_RUN
 
 TOKENIZER = "keeper conservative estimate (over-counts o200k/cl100k; no tokenizer shipped)"
 MIN_TOKENS = 200
@@ -29,6 +29,7 @@ MAX_TOKENS = 25_000  # Claude Desktop warns about tool results larger than this
 _ALNUM = re.compile(r"[A-Za-z0-9]+")
 _MARKS = re.compile(r"[!-/:-@\[-`{-~]")
 _LINES = re.compile(r"\n+")
+_NON_ASCII = re.compile("[^\x00-\x7f]+")
 _TWO_BYTE = re.compile("[\u0080-\u07ff]")
 _WIDE = re.compile("[\u0800-\U0010ffff]")
 
@@ -45,9 +46,10 @@ def count_tokens(text: str) -> int:
             total += math.ceil(len(run) * 0.7)
     total += len(_MARKS.findall(text)) + len(_LINES.findall(text))
     if not text.isascii():
-        cjk = sum(len(run) for run in CJK_RUN.findall(text))
+        wide = "".join(_NON_ASCII.findall(text))
+        cjk = sum(len(run) for run in CJK_RUN.findall(wide))
         # Two-byte characters cost 1; CJK 1.5; every other wider character 2.
-        total += len(_TWO_BYTE.findall(text)) + 1.5 * cjk + 2 * (len(_WIDE.findall(text)) - cjk)
+        total += len(_TWO_BYTE.findall(wide)) + 1.5 * cjk + 2 * (len(_WIDE.findall(wide)) - cjk)
     return math.ceil(total)
 
 

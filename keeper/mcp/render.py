@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from keeper.render import format_time, speaker
-from keeper.store.reader import ConversationRow, NodeRow
+from keeper import timefmt
+from keeper.model import Conversation as ConversationRow
+from keeper.model import Node as NodeRow
+from keeper.render import speaker
+from keeper.text import clip
 from keeper.thread import ConversationTree
+from keeper.timefmt import display as format_time
 
 if TYPE_CHECKING:
     from keeper.search import Hit
@@ -20,13 +24,7 @@ SHORT_ID = 8
 
 def day(epoch: float | None) -> str:
     """``YYYY-MM-DD`` (local) or "undated"."""
-    return format_time(epoch)[:10] or "undated"
-
-
-def flat(text: str, width: int) -> str:
-    """``text`` on one line, cut to ``width`` characters."""
-    line = " ".join(text.split())
-    return line if len(line) <= width else line[: width - 1].rstrip() + "…"
+    return timefmt.day(epoch)
 
 
 def short_ids(ids: list[str], minimum: int = SHORT_ID) -> dict[str, str]:
@@ -123,7 +121,7 @@ def hit_block(
             who_n += f" ({neighbour.model})"
         lines.append(
             f"   {label} — {who_n}, {day(neighbour.create_time)}, msg "
-            f"`{message_ref(neighbour)}`: {flat(neighbour.text, neighbour_chars)}"
+            f"`{message_ref(neighbour)}`: {clip(neighbour.text, neighbour_chars)}"
         )
     return "\n".join(lines)
 

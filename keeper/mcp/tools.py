@@ -26,11 +26,12 @@ from keeper.mcp.render import (
     short_ids,
 )
 from keeper.mcp.warmup import ContinuityWarmup, EmbedderWarmup
+from keeper.model import Conversation as ConversationRow
+from keeper.model import Node as NodeRow
+from keeper.model import NodeKind
 from keeper.pack.options import TARGETS, PackOptions
 from keeper.pack.redact import Redactor
-from keeper.parse.content_types import MESSAGE, STRUCTURAL
 from keeper.store.filters import Filters
-from keeper.store.reader import ConversationRow, NodeRow
 from keeper.thread import ConversationTree
 
 if TYPE_CHECKING:
@@ -216,8 +217,8 @@ class ArchiveTools:
             shown = [
                 n
                 for n in thread
-                if n.kind != STRUCTURAL
-                and (include_hidden or (n.kind == MESSAGE and not n.hidden) or n is target)
+                if n.kind != NodeKind.STRUCTURAL
+                and (include_hidden or (n.kind == NodeKind.MESSAGE and not n.hidden) or n is target)
             ]
             per_message = max(150, cap // 3)
             blocks = [
