@@ -31,6 +31,14 @@ _SUPPORTED_MODULES = {
 }
 
 
+# onnxruntime 1.29 and later (checked up to 1.32, Linux wheels) carry a native telemetry
+# uploader (1DS) that resolves mobile.events.data.microsoft.com from its own thread a few
+# seconds after the library loads; neither disable_telemetry_events() nor the
+# ORT_DISABLE_TELEMETRY variable stops it. keeper never loads such a build: pyproject pins
+# below it, and a newer one installed by hand sends keeper to the torch backend instead.
+TELEMETRY_FREE_BELOW = (1, 29)
+
+
 class OnnxBuildError(Exception):
     """The ONNX copy could not be built; the caller falls back to torch."""
 
@@ -70,10 +78,37 @@ def _layout(model_dir: Path) -> dict[str, Any]:
     }
 
 
+def _installed_version(package: str) -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return ""
+
+
+def telemetry_reason(version: str) -> str | None:
+    """Why onnxruntime ``version`` must not be loaded (its network telemetry), or None."""
+    parts = []
+    for piece in version.split(".")[:2]:
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        parts.append(int(digits) if digits else 0)
+    if tuple(parts) < TELEMETRY_FREE_BELOW:
+        return None
+    floor = ".".join(map(str, TELEMETRY_FREE_BELOW))
+    return (
+        f"onnxruntime {version} sends telemetry over the network; "
+        f"install onnxruntime<{floor} to use the faster ONNX backend"
+    )
+
+
 def unsupported_reason(model_dir: Path) -> str | None:
     """Why ``model_dir`` cannot use the ONNX backend, or None when it can."""
     if importlib.util.find_spec("onnxruntime") is None:
         return "onnxruntime is not installed"
+    telemetry = telemetry_reason(_installed_version("onnxruntime"))
+    if telemetry:
+        return telemetry
     if not (model_dir / "tokenizer.json").exists():
         return "the model has no tokenizer.json"
     try:
