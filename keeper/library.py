@@ -63,7 +63,7 @@ class Library:
         self.settings = settings or load_settings()
         self._embedder: Embedder | None = None
         self._embedder_key: tuple[str | None, str | None, str | None] | None = None
-        self._status: tuple[tuple[int, int], dict] | None = None
+        self._status: tuple[tuple[int, int], dict[str, Any]] | None = None
         self._models: tuple[tuple[int, int], list[tuple[str, int]]] | None = None
         self._personas: dict[str | None, tuple[tuple[int, int], Persona]] = {}
 
@@ -192,7 +192,7 @@ class Library:
                 self.conn, embedder, show_progress=show_progress, max_nodes=max_nodes
             )
 
-    def embedding_status(self) -> dict:
+    def embedding_status(self) -> dict[str, Any]:
         """How many embeddable messages there are and how many have vectors.
 
         Counting scans every message (~0.3 s at 100k), so the answer is kept until the
@@ -320,7 +320,7 @@ class Library:
                 return current
         return None
 
-    def assets(self, conversation_id: str) -> list[dict]:
+    def assets(self, conversation_id: str) -> list[dict[str, Any]]:
         """Files a conversation references, with their copied paths (absolute) if present."""
         refs = reader.asset_refs(self.conn, conversation_id)
         for ref in refs:
@@ -328,11 +328,11 @@ class Library:
                 ref["path"] = str(self.paths.assets / ref["path"])
         return refs
 
-    def stats(self) -> dict:
+    def stats(self) -> dict[str, Any]:
         """Counts by model and by month."""
         return reader.stats(self.conn)
 
-    def profile(self) -> list[dict]:
+    def profile(self) -> list[dict[str, Any]]:
         """Custom instructions and memories with their sources, include flags, edits, and
         ``first_seen``/``last_seen`` (the item's date, else its source conversation's)."""
         from keeper.store.continuity import profile_item_times
@@ -430,14 +430,14 @@ class Library:
         """The conversations matching ``filters`` as imported (ChatGPT JSON)."""
         return reader.export_raw_conversations(self.conn, filters)
 
-    def doctor(self) -> dict:
+    def doctor(self) -> dict[str, Any]:
         """Versions, capabilities and locations, for `keeper doctor`."""
         from keeper.doctor import diagnose
 
         return {**diagnose(self.conn, self.paths), "embeddings": self.embedding_status()}
 
     # -- forgetting ---------------------------------------------------------------------
-    def forget(self, conversation_id: str) -> dict:
+    def forget(self, conversation_id: str) -> dict[str, Any]:
         """Delete one conversation and everything derived from it (nodes, keyword and vector
         rows, revisions, profile items only it supported, asset files no other conversation
         uses). The only way keeper ever deletes imported data; the CLI asks first."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from keeper.errors import UsageError
 from keeper.mcp import args
@@ -453,7 +453,7 @@ def _marked(hit: Hit) -> str:
     return " ".join(mark(hit.snippet, hit.highlights, "**", "**").split())
 
 
-def _fields(options: PackOptions) -> dict:
+def _fields(options: PackOptions) -> dict[str, Any]:
     return {name: getattr(options, name) for name in options.__dataclass_fields__}
 
 
@@ -526,7 +526,7 @@ def _fit_around(head: str, blocks: list[str], center: int, cap: int) -> str:
     return "\n\n".join([head, *kept, *([tail] if tail else [])])
 
 
-def _profile_blocks(items: list[dict]) -> list[str]:
+def _profile_blocks(items: list[dict[str, Any]]) -> list[str]:
     """Custom-instruction versions (current first, older ones marked superseded) and
     memories (oldest first), each dated with its source."""
     blocks: list[str] = []
@@ -557,12 +557,12 @@ def _profile_blocks(items: list[dict]) -> list[str]:
     return blocks
 
 
-def _span(item: dict) -> str:
+def _span(item: dict[str, Any]) -> str:
     first, last = day(item["first_seen"]), day(item["last_seen"])
     return f"seen {first}" if first == last else f"seen {first} → {last}"
 
 
-def _source(item: dict) -> str:
+def _source(item: dict[str, Any]) -> str:
     title = item.get("conversation_title") or "(untitled)"
     more = f", +{item['occurrences'] - 1} more" if (item.get("occurrences") or 1) > 1 else ""
     return f"“{title}” `{item['conversation_id']}`{more}"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from keeper import timefmt
 from keeper.errors import UsageError
@@ -321,7 +321,7 @@ class PackBuilder:
             self.add(block, cap=int(self.budget * 0.15))
         thread_cap = int(self.remaining() * 0.55)
         summaries: list[Summary] = []
-        turns_by_id: dict[str, list] = {}
+        turns_by_id: dict[str, list[Any]] = {}
         df, docs = corpus_df(self.conn)
         idf = {t: math.log((docs + 1) / (d + 1)) + 1.0 for t, d in df.items()}
         for conversation_id in ids:

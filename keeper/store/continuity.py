@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator
-from typing import cast
+from typing import Any, cast
 
 import apsw
 import numpy as np
@@ -22,10 +22,10 @@ SUMMARY_VERSION = 1
 # A read-only connection (the MCP server's) cannot write its caches to the database, so
 # they live in memory, shared by the process's read-only connections to the same file
 # (every key names the content or archive fingerprint it was computed from).
-_MEMORY: dict[str, dict[tuple, object]] = {}
+_MEMORY: dict[str, dict[tuple[object, ...], object]] = {}
 
 
-def _memory(conn: apsw.Connection) -> dict[tuple, object] | None:
+def _memory(conn: apsw.Connection) -> dict[tuple[object, ...], object] | None:
     """The in-memory cache for a read-only connection's database; None when writable."""
     if not conn.readonly("main"):
         return None
@@ -39,20 +39,24 @@ def content_hash(conn: apsw.Connection, conversation_id: str) -> bytes | None:
     return None if value is None else bytes(value)
 
 
-def cached_summary(conn: apsw.Connection, conversation_id: str, digest: bytes) -> dict | None:
+def cached_summary(
+    conn: apsw.Connection, conversation_id: str, digest: bytes
+) -> dict[str, Any] | None:
     """The cached summary dict if it was made from this content and algorithm version."""
     memory = _memory(conn)
     key = ("summary", conversation_id, digest, SUMMARY_VERSION)
     if memory is not None and key in memory:
-        return cast(dict, memory[key])
+        return cast(dict[str, Any], memory[key])
     row = conn.execute(
         "SELECT data FROM summaries WHERE conversation_id = ? AND content_hash = ? AND version = ?",
         (conversation_id, digest, SUMMARY_VERSION),
     ).fetchone()
-    return None if row is None else cast(dict, orjson.loads(cast(bytes, row[0])))
+    return None if row is None else cast(dict[str, Any], orjson.loads(cast(bytes, row[0])))
 
 
-def store_summary(conn: apsw.Connection, conversation_id: str, digest: bytes, data: dict) -> None:
+def store_summary(
+    conn: apsw.Connection, conversation_id: str, digest: bytes, data: dict[str, Any]
+) -> None:
     """Cache ``data`` for this conversation content."""
     memory = _memory(conn)
     if memory is not None:
@@ -136,23 +140,23 @@ def store_term_df(conn: apsw.Connection, df: dict[str, int], docs: int) -> None:
         )
 
 
-def cached_value(conn: apsw.Connection, key: str) -> dict | None:
+def cached_value(conn: apsw.Connection, key: str) -> dict[str, Any] | None:
     """A JSON value cached under ``key`` while the archive is unchanged, else None."""
     memory = _memory(conn)
     if memory is not None:
         found = memory.get(("value", key, corpus_fingerprint(conn)))
         if found is not None:
-            return cast(dict, found)
+            return cast(dict[str, Any], found)
     raw = scalar(conn, "SELECT value FROM continuity_meta WHERE key = ?", (key,))
     if raw is None:
         return None
     stored = orjson.loads(str(raw))
     if stored.get("fingerprint") != corpus_fingerprint(conn):
         return None
-    return cast(dict, stored["value"])
+    return cast(dict[str, Any], stored["value"])
 
 
-def store_value(conn: apsw.Connection, key: str, value: dict) -> None:
+def store_value(conn: apsw.Connection, key: str, value: dict[str, Any]) -> None:
     """Cache ``value`` under ``key`` until the archive changes."""
     memory = _memory(conn)
     if memory is not None:
@@ -185,7 +189,7 @@ def assistant_model_counts(conn: apsw.Connection) -> list[tuple[str, int]]:
 
 def exchanges(
     conn: apsw.Connection, model: str | None, *, exclude: bool = False, limit: int = 20_000
-) -> list[tuple]:
+) -> list[tuple[Any, ...]]:
     """(conversation id, title, user node, user message id, user text, user time,
     reply node, reply message id, reply text, reply time) for visible replies by ``model``
     (by every other model with ``exclude``; any model when ``model`` is None) on visible
@@ -264,7 +268,7 @@ def ranked_conversations(conn: apsw.Connection, filters: Filters) -> list[str]:
     newest = max(float(r[2] or 0.0) for r in rows) or 1.0
     year = 365 * 86400.0
 
-    def score(row: tuple) -> float:
+    def score(row: tuple[Any, ...]) -> float:
         age_years = max(0.0, (newest - float(row[2] or 0.0)) / year)
         return float(np.log1p(int(row[1]))) / (1.0 + 0.5 * age_years)
 
