@@ -13,7 +13,7 @@ import apsw
 
 from keeper.config import Settings, load_settings
 from keeper.errors import InputError, UsageError
-from keeper.model import NodeKind, SearchResult
+from keeper.model import EmbeddingStatus, ForgetReport, NodeKind, SearchResult
 from keeper.pack.options import Pack, PackOptions
 from keeper.paths import DataPaths, resolve_paths
 from keeper.store import open_connection, reader
@@ -63,7 +63,7 @@ class Library:
         self.settings = settings or load_settings()
         self._embedder: Embedder | None = None
         self._embedder_key: tuple[str | None, str | None, str | None] | None = None
-        self._status: tuple[tuple[int, int], dict[str, Any]] | None = None
+        self._status: tuple[tuple[int, int], EmbeddingStatus] | None = None
         self._models: tuple[tuple[int, int], list[tuple[str, int]]] | None = None
         self._personas: dict[str | None, tuple[tuple[int, int], Persona]] = {}
 
@@ -192,7 +192,7 @@ class Library:
                 self.conn, embedder, show_progress=show_progress, max_nodes=max_nodes
             )
 
-    def embedding_status(self) -> dict[str, Any]:
+    def embedding_status(self) -> EmbeddingStatus:
         """How many embeddable messages there are and how many have vectors.
 
         Counting scans every message (~0.3 s at 100k), so the answer is kept until the
@@ -201,19 +201,13 @@ class Library:
 
         version = (self.conn.data_version(), self.conn.total_changes())
         if self._status is not None and self._status[0] == version:
-            return dict(self._status[1])
+            return self._status[1]
         model = vectors.active_model(self.conn)
         embeddable = vectors.count_embeddable(self.conn)
         embedded, chunks = vectors.count_embedded(self.conn, model.id) if model else (0, 0)
-        status = {
-            "model": model.name if model else None,
-            "embeddable": embeddable,
-            "embedded": embedded,
-            "chunks": chunks,
-            "complete": embedded >= embeddable,
-        }
+        status = EmbeddingStatus(model.name if model else None, embeddable, embedded, chunks)
         self._status = (version, status)
-        return dict(status)
+        return status
 
     # -- reading ------------------------------------------------------------------------
     def search(
@@ -241,15 +235,15 @@ class Library:
         from keeper.errors import ModelError
 
         status = self.embedding_status()
-        if not status["embedded"]:
+        if not status.embedded:
             if mode is not None:
                 return keywords(
                     f"Nothing is embedded yet; {mode} search fell back to keywords "
                     "(run `keeper embed`)."
                 )
-            if status["embeddable"]:
+            if status.embeddable:
                 return keywords(
-                    f"0 of {status['embeddable']:,} messages are embedded: keyword results "
+                    f"0 of {status.embeddable:,} messages are embedded: keyword results "
                     "only (`keeper embed` adds search by meaning)."
                 )
             return keywords()
@@ -258,9 +252,9 @@ class Library:
         except ModelError as error:
             return keywords(f"{error.message} Searched by keywords only.")
         note = ""
-        if not status["complete"]:
+        if not status.complete:
             note = (
-                f"{status['embedded']:,} of {status['embeddable']:,} messages are embedded; "
+                f"{status.embedded:,} of {status.embeddable:,} messages are embedded; "
                 "`keeper embed` finishes the rest."
             )
         hits = search(
@@ -434,10 +428,10 @@ class Library:
         """Versions, capabilities and locations, for `keeper doctor`."""
         from keeper.doctor import diagnose
 
-        return {**diagnose(self.conn, self.paths), "embeddings": self.embedding_status()}
+        return {**diagnose(self.conn, self.paths), "embeddings": self.embedding_status().as_dict()}
 
     # -- forgetting ---------------------------------------------------------------------
-    def forget(self, conversation_id: str) -> dict[str, Any]:
+    def forget(self, conversation_id: str) -> ForgetReport:
         """Delete one conversation and everything derived from it (nodes, keyword and vector
         rows, revisions, profile items only it supported, asset files no other conversation
         uses). The only way keeper ever deletes imported data; the CLI asks first."""
@@ -449,15 +443,15 @@ class Library:
             for relpath in result.asset_files:
                 (self.paths.assets / relpath).unlink(missing_ok=True)
             scrubbed = scrub(self.conn)
-        return {
-            "conversation_id": conv.id,
-            "title": conv.title,
-            "nodes": result.nodes,
-            "asset_files": len(result.asset_files),
-            "profile_items": result.profile_items,
-            "other_rows": result.other_rows,
-            "scrubbed": scrubbed,
-        }
+        return ForgetReport(
+            conversation_id=conv.id,
+            title=conv.title,
+            nodes=result.nodes,
+            asset_files=len(result.asset_files),
+            profile_items=result.profile_items,
+            other_rows=dict(result.other_rows),
+            scrubbed=scrubbed,
+        )
 
     def scrub(self) -> bool:
         """Compact the database so deleted text leaves its files; False if others kept it busy."""

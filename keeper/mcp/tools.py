@@ -178,14 +178,14 @@ class ArchiveTools:
         if mode == "keyword":
             return list(library.search(query, filters, mode="keyword", limit=limit)), "keyword", ""
         status = library.embedding_status()
-        if status["embedded"] and status["model"]:
-            self.warmup.start(status["model"])
+        if status.embedded and status.model:
+            self.warmup.start(status.model)
             if not self.warmup.ready(EMBEDDER_WAIT_S):
                 why = self.warmup.error or "the embedding model is still loading"
                 hits = library.search(query, filters, mode="keyword", limit=limit)
                 return list(hits), "keyword", f"{why}; these are keyword matches only."
         result = library.search(query, filters, mode=mode, limit=limit)
-        semantic = status["embedded"] and "keywords only" not in result.note
+        semantic = status.embedded and "keywords only" not in result.note
         return list(result), (mode or "hybrid") if semantic else "keyword", result.note
 
     # -- read_conversation -----------------------------------------------------------------

@@ -201,7 +201,7 @@ def main(argv: list[str] | None = None) -> None:
 
     with Library.open_readonly(str(db)) as library:
         stats = library.stats()
-        embedded = library.embedding_status()["embedded"]
+        embedded = library.embedding_status().embedded
     plan = _plan(db, args.runs, args.pack_runs)
     with tempfile.TemporaryDirectory() as tmp:
         result = asyncio.run(_session(db, plan, Path(tmp)))
