@@ -94,3 +94,21 @@ def mark(snippet: str, spans: list[list[int]], left: str = "[", right: str = "]"
         last = end
     out.append(snippet[last:])
     return "".join(out)
+
+
+def context_turn(role: str | None, context: dict[str, dict]) -> dict | None:
+    """The neighbouring turn worth showing under a hit: the reply to a user's message,
+    the question an assistant's reply answered."""
+    side = "before" if role == "assistant" else "after"
+    return context.get(side) or context.get("after" if side == "before" else "before")
+
+
+def context_line(role: str | None, context: dict[str, dict], width: int = WIDTH) -> str:
+    """``↳ role: text`` for :func:`context_turn`, clipped to ``width``; '' when none."""
+    turn = context_turn(role, context)
+    if not turn:
+        return ""
+    text = " ".join(str(turn.get("text", "")).split())
+    if len(text) > width:
+        text = text[:width].rstrip() + "…"
+    return f"↳ {turn.get('role') or '?'}: {text}"

