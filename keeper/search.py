@@ -54,7 +54,7 @@ class Fusion:
     k: int = 5
     depth: int = 100
     method: str = "rrf"  # or "score": weighted sum of max-normalised BM25 and min-max cosine
-    date_weight: float = 1.0
+    date_weight: float = 2.0
     reply_weight: float = 0.3
     floor: float | None = 2.0
 
@@ -111,8 +111,8 @@ def semantic_text(query: str) -> str:
 
 
 def _hit(row: reader.KeywordRow, score: float, terms: tuple[str, ...]) -> Hit:
-    # Highlight what this message matched (best-match hits may hold only some terms).
-    snippet, spans = make_snippet(row.text, row.matched or terms)
+    # The query's terms, one pattern per query: a best-match hit shows only the ones it holds.
+    snippet, spans = make_snippet(row.text, terms)
     return Hit(
         conversation_id=row.conversation_id,
         message_id=row.message_id or row.node_id,
@@ -329,7 +329,9 @@ def hybrid_search(
     model = _model_for(conn, encoder)
     seen = understand(query)
     parsed = seen.parsed
-    keyword_rows = _keyword_rows(conn, query, parsed, filters, depth)
+    # Messages that hold only the query's scaffolding words are keyword mode's filler;
+    # here the vectors fill instead.
+    keyword_rows = [r for r in _keyword_rows(conn, query, parsed, filters, depth) if r.matched]
     vec = _query_vector(encoder, query) if vector is None else vector
     semantic = vectors.vector_candidates(conn, model, vec, filters, depth)
     if fusion.floor is not None:

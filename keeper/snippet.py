@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 WIDTH = 200
 
 
+@functools.lru_cache(maxsize=256)
 def _pattern(terms: tuple[str, ...]) -> re.Pattern[str] | None:
     words = []
     for term in terms:

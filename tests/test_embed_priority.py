@@ -45,8 +45,10 @@ def test_recent_and_revisited_conversations_are_embedded_first(tmp_path: Path) -
     run_embedding(library.conn, fake, show_progress=False, batch_nodes=8, max_nodes=64)
     assert _embedded_titles(library) == {"revisited"}
     report = run_embedding(library.conn, fake, show_progress=False, batch_nodes=8)
-    assert report.embedded == report.embeddable == int(
-        scalar(library.conn, f"SELECT count(*) FROM nodes n WHERE {vectors.EMBEDDABLE}")
+    assert (
+        report.embedded
+        == report.embeddable
+        == int(scalar(library.conn, f"SELECT count(*) FROM nodes n WHERE {vectors.EMBEDDABLE}"))
     )
     assert report.embedded_now == report.embeddable - 64  # resumed, nothing done twice
     library.close()

@@ -75,7 +75,8 @@ def test_no_junk_when_nothing_is_related(archive) -> None:
 def test_a_named_date_ranks_that_days_messages_first(archive) -> None:
     hits = hybrid_search(archive.conn, "5月3号 savings", FakeEmbedder(), Filters(), 5)
     assert hits[0].snippet == "what about the tax on my savings"
-    hits = hybrid_search(archive.conn, "what did we talk about on 5月2日", FakeEmbedder(), Filters(), 2)
+    query = "what did we talk about on 5月2日"
+    hits = hybrid_search(archive.conn, query, FakeEmbedder(), Filters(), 2)
     assert {h.snippet for h in hits} <= {
         "my tax return is due, where do I file it",
         "File the return online before the deadline.",

@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 import weakref
 from collections.abc import Callable
-from dataclasses import replace
 
 import apsw
 
@@ -87,32 +86,49 @@ def term_weights(conn: apsw.Connection, terms: tuple[QueryTerm, ...]) -> dict[st
 
 def matched_terms(conn: apsw.Connection, parsed: ParsedQuery, text: str) -> tuple[str, ...]:
     """The terms of ``parsed`` that ``text`` holds (quoted phrases always: FTS checked)."""
-    tokenize = _tokenizer(conn)
-    head = text[:TOKENIZE_CHARS]
-    words: set[str] | None = None
-    found: list[str] = []
-    for term in parsed.terms:
-        if term.required:
-            found.append(term.text)
-        elif CJK_RUN.fullmatch(term.text):
-            if term.text in head:
-                found.append(term.text)
-        else:
-            if words is None:
-                words = tokenize(index_text(head))
-            if tokenize(term.text) <= words:
-                found.append(term.text)
-    return tuple(found)
+    return _Matcher(conn, parsed)(text)
+
+
+class _Matcher:
+    """Which of a query's terms a text holds; the terms' stems are worked out once."""
+
+    def __init__(self, conn: apsw.Connection, parsed: ParsedQuery) -> None:
+        self.tokenize = _tokenizer(conn)
+        self.checks: list[tuple[str, str, frozenset[str]]] = []
+        for term in parsed.terms:
+            if term.required:
+                self.checks.append(("always", term.text, frozenset()))
+            elif CJK_RUN.fullmatch(term.text):
+                self.checks.append(("substring", term.text, frozenset()))
+            else:
+                self.checks.append(("stems", term.text, frozenset(self.tokenize(term.text))))
+
+    def __call__(self, text: str) -> tuple[str, ...]:
+        head = text[:TOKENIZE_CHARS]
+        words: set[str] | None = None
+        found: list[str] = []
+        for how, term, stems in self.checks:
+            if how == "always" or (how == "substring" and term in head):
+                found.append(term)
+            elif how == "stems":
+                if words is None:
+                    words = self.tokenize(index_text(head))
+                if stems <= words:
+                    found.append(term)
+        return tuple(found)
 
 
 def best_match(
     conn: apsw.Connection, parsed: ParsedQuery, filters: Filters, limit: int
 ) -> list[KeywordRow]:
-    """The ``limit`` best keyword hits for ``parsed``: every term first, then by the share
-    of the query's rarity (IDF) they hold, then BM25. Each row's ``matched`` lists its terms."""
-    pool = max(limit * POOL_FACTOR, MIN_POOL)
-    rows = keyword_candidates(conn, parsed.match, filters, pool)
+    """The ``limit`` best keyword hits for ``parsed``: every term first, then by BM25 scaled
+    by the share of the query's rarity (IDF) they hold (:func:`_key`); when that leaves the
+    list short, messages holding only the query's dropped scaffolding words follow. Each
+    row's ``matched`` lists its terms."""
     optional = parsed.optional
+    # One term: BM25 order is already best-match order, so no deeper pool is needed.
+    pool = max(limit * POOL_FACTOR, MIN_POOL) if len(optional) > 1 else limit
+    rows = keyword_candidates(conn, parsed.match, filters, pool)
     if len(optional) > 1:
         seen = {row.rowid for row in rows}
         rows += [
@@ -120,31 +136,32 @@ def best_match(
             for row in keyword_candidates(conn, parsed.all_match, filters, limit)
             if row.rowid not in seen
         ]
-    if not rows:
-        return []
+    ranked = _rank(conn, parsed, rows)[:limit] if rows else []
+    if len(ranked) < limit and parsed.fallback:
+        seen = {row.rowid for row in ranked}
+        extra = keyword_candidates(conn, parsed.fallback_match, filters, limit + len(seen))
+        ranked += [row for row in extra if row.rowid not in seen][: limit - len(ranked)]
+    return ranked
+
+
+def _rank(conn: apsw.Connection, parsed: ParsedQuery, rows: list[KeywordRow]) -> list[KeywordRow]:
     weights = term_weights(conn, parsed.terms)
     total = sum(weights.values()) or 1.0
     scored = []
+    matcher = _Matcher(conn, parsed)
     for row in rows:
-        matched = matched_terms(conn, parsed, row.text)
+        row.matched = matched = matcher(row.text)
         share = sum(weights.get(term, 0.0) for term in matched) / total
         holds_all = len(matched) == len(parsed.terms)
-        scored.append((_key(holds_all, share, row.score), replace(row, matched=matched)))
+        scored.append((_key(holds_all, share, row.score), row))
     scored.sort(key=lambda pair: pair[0], reverse=True)
-    return [row for _, row in scored[:limit]]
+    return [row for _, row in scored]
 
 
-RANKING = "tier"
-
-
-def _key(holds_all: bool, share: float, bm25: float) -> tuple[float, ...]:
-    if RANKING == "bm25":
-        return (bm25,)
-    if RANKING == "tier":
-        return (float(holds_all), bm25)
-    if RANKING == "tier-share":
-        return (float(holds_all), bm25 * share)
-    return (bm25 * share,)
+def _key(holds_all: bool, share: float, bm25: float) -> tuple[float, float]:
+    """Messages holding every term first; then BM25 scaled by the share of the query's
+    rarity (summed IDF) the message holds, so the rarer terms count most."""
+    return (float(holds_all), bm25 * share)
 
 
 def dated_messages(conn: apsw.Connection, filters: Filters, limit: int) -> list[KeywordRow]:

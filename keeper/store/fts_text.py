@@ -100,6 +100,18 @@ class ParsedQuery:
     those first, then the ones holding most of the rarer terms."""
 
     terms: tuple[QueryTerm, ...]
+    # What was dropped as question scaffolding ("tell", "remember", "一些", "给你"): searched
+    # only to fill a result list the terms leave short, after every real match.
+    fallback: tuple[QueryTerm, ...] = ()
+
+    @property
+    def fallback_match(self) -> str:
+        """Any of the dropped scaffolding words (with every required phrase)."""
+        if not self.fallback:
+            return ""
+        required = [t.expr for t in self.terms if t.required]
+        either = " OR ".join(t.expr for t in self.fallback)
+        return " AND ".join([*required, f"({either})"])
 
     @property
     def match(self) -> str:
@@ -150,26 +162,24 @@ def _function_marks(run: str) -> list[bool]:
     return marks
 
 
-CJK_MODE = "both"
-
-
 def cjk_terms(run: str) -> list[str]:
     """The bigrams a CJK run is searched by (a single character stays itself); bigrams made
     only of function words ("我曾", "曾经") are dropped unless nothing else is left."""
+    return _cjk_split(run)[0]
+
+
+def _cjk_split(run: str) -> tuple[list[str], list[str]]:
+    """``(kept, dropped)`` bigrams of a CJK run (see :func:`cjk_terms`)."""
     if len(run) == 1:
-        return [run]
+        return [run], []
     marks = _function_marks(run)
     grams = [run[i : i + 2] for i in range(len(run) - 1)]
-    if CJK_MODE == "none":
-        return grams
-    if CJK_MODE == "any":
-        kept = [g for i, g in enumerate(grams) if not (marks[i] or marks[i + 1])]
-    else:
-        kept = [g for i, g in enumerate(grams) if not (marks[i] and marks[i + 1])]
+    kept = [g for i, g in enumerate(grams) if not (marks[i] and marks[i + 1])]
+    dropped = [g for g in grams if g not in kept]
     if kept:
-        return kept
+        return kept, dropped
     content = [ch for ch, mark in zip(run, marks, strict=True) if not mark]
-    return content or grams
+    return (content or grams), []
 
 
 def _phrase_token(term: str) -> str:
@@ -206,13 +216,25 @@ def parse_query(query: str) -> ParsedQuery:
     content = [w for w in words if w not in QUESTION_STOPWORDS and w not in CJK_STOPWORDS]
     content = content or words
     seen: set[str] = set()
+    dropped: list[str] = []
     for word in content:
-        pieces = cjk_terms(word) if CJK_RUN.fullmatch(word) else [word]
+        if CJK_RUN.fullmatch(word):
+            pieces, scaffold = _cjk_split(word)
+            dropped += scaffold
+        else:
+            pieces = [word]
         for piece in pieces:
             if piece in seen:
                 continue
             seen.add(piece)
-            single = len(piece) == 1 and bool(CJK_RUN.fullmatch(piece))
-            expr = _quote(piece) + ("*" if single else "")
-            terms.append(QueryTerm(piece, expr, prefix=single))
-    return ParsedQuery(tuple(terms))
+            terms.append(_plain_term(piece))
+    if content is not words:
+        dropped += [w for w in words if w in QUESTION_STOPWORDS and w not in STOPWORDS]
+        dropped += [w for w in words if w in CJK_STOPWORDS and len(w) > 1]
+    fallback = [_plain_term(w) for w in dict.fromkeys(dropped) if w not in seen]
+    return ParsedQuery(tuple(terms), tuple(fallback))
+
+
+def _plain_term(piece: str) -> QueryTerm:
+    single = len(piece) == 1 and bool(CJK_RUN.fullmatch(piece))
+    return QueryTerm(piece, _quote(piece) + ("*" if single else ""), prefix=single)
