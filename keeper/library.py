@@ -120,14 +120,15 @@ class Library:
         device: str | None = None,
         backend: str | None = None,
     ) -> Embedder:
-        """The embedding model (default: the one the archive was embedded with), loaded
-        once per Library. Raises ModelError when it cannot be loaded."""
+        """The embedding model (default: the one the archive was embedded with, else the one
+        its share of CJK text calls for), loaded once per Library. Raises ModelError when it cannot be loaded."""
+        from keeper.embed.archive_model import archive_default_model
         from keeper.embed.model import load_embedder
         from keeper.store.vectors import active_model
 
         if model is None:
             stored = active_model(self.conn)
-            model = stored.name if stored else None
+            model = stored.name if stored else archive_default_model(self.conn)
         key = (model, device, backend)
         if self._embedder is None or self._embedder_key != key:
             self._embedder = load_embedder(

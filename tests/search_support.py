@@ -54,6 +54,7 @@ def write_export(path: Path, conversations: dict[str, list[Turn]]) -> Path:
 
 def open_archive(folder: Path, conversations: dict[str, list[Turn]]) -> Library:
     """A fresh library with ``conversations`` imported."""
+    folder.mkdir(parents=True, exist_ok=True)
     export = write_export(folder / "conversations.json", conversations)
     library = Library.open(str(folder / "keeper.db"))
     library.import_exports([export], show_progress=False)

