@@ -121,7 +121,8 @@ class Library:
         backend: str | None = None,
     ) -> Embedder:
         """The embedding model (default: the one the archive was embedded with, else the one
-        its share of CJK text calls for), loaded once per Library. Raises ModelError when it cannot be loaded."""
+        its share of CJK text calls for), loaded once per Library. Raises ModelError when it
+        cannot be loaded."""
         from keeper.embed.archive_model import archive_default_model
         from keeper.embed.model import load_embedder
         from keeper.store.vectors import active_model

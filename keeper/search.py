@@ -165,13 +165,21 @@ def _keyword_rows(
 def _dated_keyword_rows(
     conn: apsw.Connection, query: str, seen: Understood, windows: list[Filters], limit: int
 ) -> list[reader.KeywordRow]:
+    """Best matches inside each window the query names, best first; when they are fewer
+    than ``limit``, the rest of those days' messages follow in time order (the user asked
+    about that day)."""
     rows: list[reader.KeywordRow] = []
     for window in windows:
         if seen.parsed:
             rows += _keyword_rows(conn, query, seen.parsed, window, limit)
-        else:
-            rows += bestmatch.dated_messages(conn, window, limit)
     rows.sort(key=lambda row: row.score, reverse=True)
+    rows = rows[:limit]
+    if len(rows) < limit:
+        have = {row.rowid for row in rows}
+        for window in windows:
+            rows += [
+                r for r in bestmatch.dated_messages(conn, window, limit) if r.rowid not in have
+            ]
     return rows[:limit]
 
 

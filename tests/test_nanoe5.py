@@ -84,7 +84,11 @@ def test_archive_default_follows_its_share_of_cjk_text(
     library = open_archive(tmp_path / "en", {"English": english})
     assert archive_default_model(library.conn) == DEFAULT_MODEL
     library.close()
-    mixed = english + [("user", "我也很喜欢科幻电影", T0 + 100), ("user", "東京に行きたい", T0 + 101)]
+    mixed = [
+        *english,
+        ("user", "我也很喜欢科幻电影", T0 + 100),
+        ("user", "東京に行きたい", T0 + 101),
+    ]
     library = open_archive(tmp_path / "mixed", {"Mixed": mixed})
     assert archive_default_model(library.conn) == "multilingual-e5-small-q4"
     library.close()
