@@ -106,11 +106,10 @@ def context_turn(role: str | None, context: dict[str, dict]) -> dict | None:
 
 
 def context_line(role: str | None, context: dict[str, dict], width: int = WIDTH) -> str:
-    """``↳ role: text`` for :func:`context_turn`, clipped to ``width``; '' when none."""
+    """``↳ role: text`` for :func:`context_turn`, clipped to ``width`` characters in all;
+    '' when there is none."""
     turn = context_turn(role, context)
     if not turn:
         return ""
-    text = " ".join(str(turn.get("text", "")).split())
-    if len(text) > width:
-        text = text[:width].rstrip() + "…"
-    return f"↳ {turn.get('role') or '?'}: {text}"
+    line = f"↳ {turn.get('role') or '?'}: " + " ".join(str(turn.get("text", "")).split())
+    return line if len(line) <= width else line[: width - 1].rstrip() + "…"

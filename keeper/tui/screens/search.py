@@ -45,7 +45,7 @@ def hit_prompt(hit: Hit, width: int, semantic: bool = False) -> Text:
     text = Text("  " + meta + "\n", style="dim")
     text.append("  ")
     text.append(highlighted(clip(hit.snippet, max(20, width * 2 - 8)), hit.highlights))
-    if around := context_line(hit.role, hit.context, max(20, width - 8)):
+    if around := context_line(hit.role, hit.context, max(20, width - 10)):
         text.append("\n    " + around, style="dim italic")
     return text
 
