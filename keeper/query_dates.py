@@ -135,7 +135,7 @@ def find_dates(query: str, today: date | None = None) -> list[DateMention]:
         year = int(match["year"]) if match["year"] else None
         add(match, year, _number(match["month"]), _number(match["day"]))
     for match in _CJK_YEAR.finditer(query):
-        add(match, int(match["year"]), None)
+        add(match, int(match["year"]), None, None)
     for match in _EN_DATE.finditer(query):
         word = match["month"]
         has_number = bool(match["day1"] or match["day2"] or match["year"])

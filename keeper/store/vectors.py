@@ -605,10 +605,11 @@ def background(conn: apsw.Connection, model: EmbedModel) -> np.ndarray:
     cached = _BACKGROUNDS.setdefault(conn, {}).get(model.id)
     if cached is not None:
         return cached
-    low, high = conn.execute(
+    row = conn.execute(
         "SELECT min(id), max(id) FROM chunks WHERE model_id = ?", (model.id,)
     ).fetchone()
-    if low is None:
+    low, high = row if row else (None, None)
+    if low is None or high is None:
         return np.zeros((0, model.dims), np.float32)
     wanted = sorted({int(i) for i in np.linspace(int(low), int(high), BACKGROUND_SIZE)})
     blobs: list[bytes] = []
