@@ -8,14 +8,15 @@ keywords (see :data:`DEFAULT_FUSION`; weights measured on locomo-dev with
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, replace
-from typing import Protocol
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
 
 import apsw
 import numpy as np
 
 from keeper.embed.model import encode_queries
 from keeper.errors import UsageError
+from keeper.model import Hit as Hit  # re-exported: Hit lived here
 from keeper.query_dates import DateMention, find_dates, without_dates
 from keeper.snippet import make_snippet
 from keeper.store import bestmatch, reader, turns, vectors
@@ -60,31 +61,6 @@ class Fusion:
 
 
 DEFAULT_FUSION = Fusion()
-
-
-@dataclass(slots=True)
-class Hit:
-    """One matching message, with the turns next to it (``context``: ``before`` is the
-    message it answers, ``after`` the reply it got; either may be missing)."""
-
-    conversation_id: str
-    message_id: str
-    node_id: str
-    title: str
-    role: str | None
-    model: str | None
-    create_time: float | None
-    score: float
-    snippet: str
-    highlights: list[list[int]] = field(default_factory=list)
-    rowid: int = 0
-    context: dict[str, dict] = field(default_factory=dict)
-
-    def as_dict(self) -> dict:
-        """The JSON shape of a hit (``keeper search --json``)."""
-        data = asdict(self)
-        data.pop("rowid")
-        return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -422,9 +398,9 @@ def search(
     return hybrid_search(conn, query, encoder, filters, limit, fusion=fusion)
 
 
-def group_by_conversation(hits: list[Hit]) -> list[dict]:
+def group_by_conversation(hits: list[Hit]) -> list[dict[str, Any]]:
     """Hits grouped by conversation, groups in order of their best hit."""
-    groups: dict[str, dict] = {}
+    groups: dict[str, dict[str, Any]] = {}
     for hit in hits:
         group = groups.setdefault(
             hit.conversation_id,

@@ -92,5 +92,5 @@ def test_archive_default_follows_its_share_of_cjk_text(
     library = open_archive(tmp_path / "mixed", {"Mixed": mixed})
     assert archive_default_model(library.conn) == "multilingual-e5-small-q4"
     library.close()
-    monkeypatch.setenv("KEEPER_EMBED_MODEL", "all-MiniLM-L6-v2")
-    assert model_for_archive(1.0) == "all-MiniLM-L6-v2"
+    assert model_for_archive(0.5) == "multilingual-e5-small-q4"
+    assert model_for_archive(0.0) == DEFAULT_MODEL

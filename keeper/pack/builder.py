@@ -11,24 +11,25 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from keeper import timefmt
 from keeper.errors import UsageError
 from keeper.pack.facts import Fact, candidate_facts, pick_facts
 from keeper.pack.options import TARGETS, Pack, PackOptions, Source
 from keeper.pack.redact import Redactor
 from keeper.pack.targets import RESPOND_MARK, render
 from keeper.pack.tokens import TOKENIZER, estimate_tokens
-from keeper.render import format_time
 from keeper.store import continuity, reader
 from keeper.store.filters import Filters
 from keeper.summarize.engine import summarize_conversation, visible_turns
 from keeper.summarize.keywords import corpus_df
 from keeper.summarize.model import Persona, Quote, Summary
 from keeper.summarize.persona import build_persona
+from keeper.text import clip
 
 if TYPE_CHECKING:
-    from keeper.library import Library
+    from keeper.pack.source import PackSource
 
 SECTIONS = ("about", "persona", "threads", "facts")
 MIN_BUDGET = 300
@@ -56,12 +57,10 @@ class Draft:
 
 
 def _day(epoch: float | None) -> str:
-    return format_time(epoch)[:10] or "undated"
+    return timefmt.day(epoch)
 
 
-def _clip(text: str, width: int) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 1].rstrip() + "…"
+_clip = clip
 
 
 def _source_line(conversation_id: str, title: str, when: float | None) -> str:
@@ -71,7 +70,7 @@ def _source_line(conversation_id: str, title: str, when: float | None) -> str:
 class PackBuilder:
     """Builds one pack; holds the redactor and the running token count."""
 
-    def __init__(self, library: Library, options: PackOptions) -> None:
+    def __init__(self, library: PackSource, options: PackOptions) -> None:
         if options.target not in TARGETS:
             raise UsageError(
                 f"Unknown pack target {options.target!r}.", f"Choose one of: {', '.join(TARGETS)}."
@@ -83,6 +82,7 @@ class PackBuilder:
             )
         self.library = library
         self.conn = library.conn
+        self.llm = library.settings.llm_endpoint(options.llm_url)
         self.options = options
         self.redact = Redactor(enabled=options.redact)
         self.draft = Draft()
@@ -321,13 +321,13 @@ class PackBuilder:
             self.add(block, cap=int(self.budget * 0.15))
         thread_cap = int(self.remaining() * 0.55)
         summaries: list[Summary] = []
-        turns_by_id: dict[str, list] = {}
+        turns_by_id: dict[str, list[Any]] = {}
         df, docs = corpus_df(self.conn)
         idf = {t: math.log((docs + 1) / (d + 1)) + 1.0 for t, d in df.items()}
         for conversation_id in ids:
             if self._section_tokens("threads") >= thread_cap:
                 break
-            summary = summarize_conversation(self.conn, conversation_id, llm_url=opts.llm_url)
+            summary = summarize_conversation(self.conn, conversation_id, llm=self.llm)
             if not summary.message_count:
                 continue
             detail = 3 if len(ids) > 3 else 5
@@ -354,7 +354,7 @@ class PackBuilder:
                 break
             if any(s.conversation_id == conversation_id for s in summaries):
                 continue
-            summary = summarize_conversation(self.conn, conversation_id, llm_url=opts.llm_url)
+            summary = summarize_conversation(self.conn, conversation_id, llm=self.llm)
             if summary.message_count:
                 for block in self.thread_blocks(summary, 2):
                     if self.add(block):
@@ -431,7 +431,7 @@ class PackBuilder:
             scope.append(f"model {opts.model}")
         where = "; ".join(scope) or "the whole archive, most important first"
         return (
-            f"Context pack made by keeper on {time.strftime('%Y-%m-%d')} from {where} "
+            f"Context pack made by keeper on {timefmt.today()} from {where} "
             f"({scope_count} conversations in scope). ~{{TOKENS}} tokens of a {self.budget:,} "
             f"budget, estimated with {TOKENIZER}. Quotes end with their message id; "
             "Sources lists each conversation's title, date and id."
@@ -449,6 +449,6 @@ def _quote_block(text: str) -> str:
     return "\n> ".join(text.strip().splitlines())
 
 
-def build_pack(library: Library, options: PackOptions) -> Pack:
+def build_pack(library: PackSource, options: PackOptions) -> Pack:
     """Build a context pack for ``options`` from ``library``."""
     return PackBuilder(library, options).build()

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from typing import Any
 
 import orjson
 
 from keeper.errors import RecordError
+from keeper.model import AnomalyKind
 from keeper.parse.classify import classify, message_model, message_time
 from keeper.parse.content import extract_content
 from keeper.parse.content_types import MESSAGE, STRUCTURAL, AssetRef
 from keeper.parse.profile import ProfileItem, profile_items
 from keeper.parse.tree import TreeIssue, build_tree
 
-NO_MAPPING = "no_mapping"
-MALFORMED_NODE = "malformed_node"
-UNKNOWN_CONTENT = "unknown_content_type"
-MISSING_ID = "missing_id"
+NO_MAPPING = AnomalyKind.NO_MAPPING
+MALFORMED_NODE = AnomalyKind.MALFORMED_NODE
+UNKNOWN_CONTENT = AnomalyKind.UNKNOWN_CONTENT_TYPE
+MISSING_ID = AnomalyKind.MISSING_ID
 
 
 @dataclass(slots=True)
@@ -82,7 +84,7 @@ def _num(value: object) -> float | None:
     return None
 
 
-def conversation_id(record: dict) -> tuple[str, bool]:
+def conversation_id(record: dict[str, Any]) -> tuple[str, bool]:
     """The record's id (``conversation_id``, then ``id``), or a stable synthetic one.
 
     Returns the id and whether it had to be synthesised.
@@ -97,7 +99,7 @@ def conversation_id(record: dict) -> tuple[str, bool]:
     return "synthetic-" + hashlib.blake2b(basis, digest_size=12).hexdigest(), True
 
 
-def _mapping_keys(record: dict) -> list[str]:
+def _mapping_keys(record: dict[str, Any]) -> list[str]:
     mapping = record.get("mapping")
     return [str(key) for key in mapping] if isinstance(mapping, dict) else []
 
@@ -150,7 +152,7 @@ def _first_model(nodes: list[ParsedNode]) -> str | None:
 
 
 def _parse_nodes(
-    mapping: dict,
+    mapping: dict[str, Any],
     current_node: object,
     default_model: str | None,
     issues: list[TreeIssue],

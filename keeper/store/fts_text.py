@@ -3,9 +3,10 @@
 FTS5's unicode61 tokenizer treats a whole run of Chinese or Japanese characters as one
 token, so "喜欢" never matches inside "我很喜欢猫". keeper rewrites each CJK run into
 overlapping bigrams plus its last character ("我很喜欢猫" -> "我很 很喜 喜欢 欢猫 猫"),
-and a query run into the phrase of its bigrams. Two-character words then match
-mid-sentence, longer words match as adjacent bigrams, and one character matches as a
-prefix (every occurrence starts a bigram or is the last character of its run).
+and a query run into its bigrams, searched best-match (see keeper.store.bestmatch).
+Two-character words then match mid-sentence, longer words match as adjacent bigrams, and
+one character matches as a prefix (every occurrence starts a bigram or is the last
+character of its run).
 """
 
 from __future__ import annotations
@@ -13,17 +14,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_CJK_CLASS = (
-    "\u3040-\u30ff"  # hiragana, katakana
-    "\u31f0-\u31ff"  # katakana phonetic extensions
-    "\u3400-\u4dbf"  # CJK extension A
-    "\u4e00-\u9fff"  # CJK unified ideographs
-    "\uac00-\ud7af"  # hangul syllables
-    "\uf900-\ufaff"  # CJK compatibility ideographs
-    "\uff66-\uff9f"  # halfwidth katakana
-    "\U00020000-\U0003134f"  # CJK extensions B-G
-)
-CJK_RUN = re.compile(f"[{_CJK_CLASS}]+")
+from keeper.text import CJK_CLASS as _CJK_CLASS
+from keeper.text import CJK_RUN as CJK_RUN  # re-exported: it lived here
+from keeper.text import STOPWORDS as STOPWORDS  # re-exported
+
 _WORD = re.compile(r'"[^"]*"|[^\s"]+')
 _TERM = re.compile(rf"[^\W{_CJK_CLASS}]+|[{_CJK_CLASS}]+", re.UNICODE)
 
@@ -32,11 +26,6 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-STOPWORDS = _words(
-    "a an and are as at be but by did do does for from had has have he her his how i if in "
-    "into is it its me my of on or our she so that the their them they this to was we were "
-    "what when where which who whom why will with would you your"
-)
 # What questions add on top (asked of a memory: "when did I tell you about ..."); used for
 # queries only, so a message's own words are never dropped from the index.
 QUESTION_STOPWORDS = STOPWORDS | _words(

@@ -178,7 +178,7 @@ def run_set(name: str, args: argparse.Namespace) -> dict:
     timings: dict[str, float] = {}
     try:
         started = time.perf_counter()
-        if not library.embedding_status()["embeddable"]:
+        if not library.embedding_status().embeddable:
             library.import_exports([folder / "export.zip"], show_progress=False)
         timings["import_s"] = round(time.perf_counter() - started, 2)
         embedder = library.embedder(args.model, backend=args.backend)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import work
@@ -15,7 +15,7 @@ from textual.widgets import Footer, Header, Label, Sparkline, Static
 from keeper.tui.screens.base import WorkerErrors
 
 if TYPE_CHECKING:
-    from keeper.tui.app import KeeperApp
+    from keeper.tui.host import KeeperHost
 
 BARS = " ▁▂▃▄▅▆▇█"
 
@@ -45,7 +45,7 @@ class StatsScreen(WorkerErrors, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back")]
 
     @property
-    def keeper(self) -> KeeperApp:
+    def keeper(self) -> KeeperHost:
         """The app, typed."""
         return self.app  # type: ignore[return-value]
 
@@ -66,7 +66,7 @@ class StatsScreen(WorkerErrors, Screen[None]):
         stats, activity = library.stats(), library.activity()
         self.app.call_from_thread(self.loaded, stats, activity)  # type: ignore[arg-type]
 
-    async def loaded(self, stats: dict, activity: list[tuple[str, str, int]]) -> None:
+    async def loaded(self, stats: dict[str, Any], activity: list[tuple[str, str, int]]) -> None:
         """Totals, then one sparkline per model over the same months."""
         if self.user_left():
             return
