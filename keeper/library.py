@@ -148,14 +148,17 @@ class Library:
         device: str | None = None,
         backend: str | None = None,
     ) -> Embedder:
-        """The embedding model (default: the one the archive was embedded with), loaded
-        once per Library. Raises ModelError when it cannot be loaded."""
+        """The embedding model (default: the one the archive was embedded with, else the one
+        its share of CJK text calls for), loaded once per Library. Raises ModelError when it
+        cannot be loaded."""
+        from keeper.embed.archive_model import archive_default_model
         from keeper.embed.model import load_embedder
         from keeper.store.vectors import active_model
 
         if model is None:
             stored = active_model(self.conn)
             model = stored.name if stored else self.settings.embed_model
+            model = model or archive_default_model(self.conn)
         device = device or self.settings.embed_device
         backend = backend or self.settings.embed_backend
         key = (model, device, backend)

@@ -114,7 +114,9 @@ class Node:
 
 @dataclass(frozen=True, slots=True)
 class Hit:
-    """One matching message."""
+    """One matching message, with the turns next to it (``context``: ``before`` is the
+    message it answers, ``after`` the reply it got, each ``{message_id, role, text}``;
+    either may be missing)."""
 
     conversation_id: str
     message_id: str
@@ -127,6 +129,7 @@ class Hit:
     snippet: str
     highlights: list[list[int]] = field(default_factory=list)
     rowid: int = 0
+    context: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON shape of a hit (``keeper search --json``)."""

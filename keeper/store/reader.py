@@ -30,6 +30,7 @@ class KeywordRow:
     create_time: float | None
     score: float
     text: str
+    matched: tuple[str, ...] = ()  # the query terms it holds (best-match keyword search)
 
 
 # Months in the local zone, as keeper.timefmt shows every date (SQLite's 'localtime' and
