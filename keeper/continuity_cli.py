@@ -118,7 +118,8 @@ def cmd_pack(args: argparse.Namespace) -> int:
         model=args.model,
         budget=args.budget,
         target=args.target,
-        redact=args.redact,
+        redact=args.redact or args.redact_names,
+        redact_names=args.redact_names,
         llm_url=_llm_url(args),
     )
     with cli._lib(args, create=False) as library:
@@ -137,7 +138,7 @@ def cmd_pack(args: argparse.Namespace) -> int:
         sys.stdout.write(pack.text)
         where = "Pack"
     print(
-        f"{where}: ~{pack.tokens:,} of {pack.budget:,} tokens ({pack.tokenizer}), "
+        f"{where}: {pack.tokens:,} of {pack.budget:,} tokens ({pack.tokenizer}), "
         f"{len(pack.sources)} sources.",
         file=sys.stderr,
     )
@@ -215,6 +216,9 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
         "--redact",
         action="store_true",
         help="mask e-mails, phone numbers, addresses and other identifiers",
+    )
+    p.add_argument(
+        "--redact-names", action="store_true", help="with --redact, also mask the people sheet's names"
     )
     p.add_argument("--llm", metavar="URL", help="LLM abstracts for threads (optional)")
     p.add_argument("--json", action="store_true")

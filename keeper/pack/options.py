@@ -19,6 +19,7 @@ class PackOptions:
     budget: int = 8000
     target: str = "generic"
     redact: bool = False
+    redact_names: bool = False  # with redact: also mask the names in the people sheet
     llm_url: str | None = None
 
 
@@ -34,7 +35,8 @@ class Source:
 
 @dataclass(slots=True)
 class Pack:
-    """A finished context pack: Markdown text, its token estimate, sources and redactions."""
+    """A finished context pack: its text, real token count (``tokenizer``), sources with
+    every quoted message, what was masked, target fields, and what citations cost."""
 
     text: str
     tokens: int
@@ -44,6 +46,7 @@ class Pack:
     sources: list[Source]
     redactions: list[dict]
     fields: dict[str, str] = field(default_factory=dict)
+    citation_tokens: int = 0
 
     def as_dict(self) -> dict:
         """JSON-ready form."""
@@ -53,6 +56,7 @@ class Pack:
             "budget": self.budget,
             "target": self.target,
             "tokenizer": self.tokenizer,
+            "citation_tokens": self.citation_tokens,
             "sources": [
                 {
                     "conversation_id": s.conversation_id,
