@@ -109,9 +109,11 @@ class PackBuilder:
         self.titles: dict[str, tuple[str, str]] = {}
         self.used = 0
         self.source_tokens: dict[str, int] = {}
-        self.history: list[tuple[Refs, dict[str, int], int, tuple[int, Part] | None]] = []
+        self.history: list[tuple[Refs, dict[str, int], int, tuple[int, Part] | None, set[str]]] = []
         self.sheet_names: list[str] = []
         self.meaning: dict[str, float] = {}
+        self.parts_by_text: dict[str, str] = {}
+        self.card_keys: set[str] = set()
         self.one_offs: set[str] = set()
         self._examples: list[tuple[str, tuple[Quote, Quote]]] = []
         self.who = S.Person()
@@ -127,20 +129,26 @@ class PackBuilder:
             )
         return self.titles[conversation_id]
 
-    def _resolve(self, text: str, cites: list[Cite], home: str | None) -> tuple[str, Refs, int]:
+    def _resolve(
+        self, text: str, cites: list[Cite], home: str | None, card: bool = False
+    ) -> tuple[str, Refs, int]:
         for cite in cites:
             self._title(cite.conversation_id)
         resolved, trial = self.refs.resolve(text, cites, self.titles, home)
         delta = 0
         for cid in {c.conversation_id for c in cites}:
             before = self.source_tokens.get(cid, 0)
-            delta += count_tokens(trial.sources[cid].line()) + 1 - before
+            delta += self._line_tokens(trial, cid, card and cid == home) - before
         return resolved, trial, delta
 
-    def _commit(self, trial: Refs, cites: list[Cite]) -> None:
+    def _line_tokens(self, refs: Refs, cid: str, card: bool) -> int:
+        titled = card or f"card:{cid}" in self.card_keys
+        return count_tokens(refs.sources[cid].line(titled)) + 1
+
+    def _commit(self, trial: Refs, cites: list[Cite], home: str | None, card: bool) -> None:
         self.refs = trial
         for cid in {c.conversation_id for c in cites}:
-            self.source_tokens[cid] = count_tokens(trial.sources[cid].line()) + 1
+            self.source_tokens[cid] = self._line_tokens(trial, cid, card and cid == home)
 
     def room(self) -> int:
         """Tokens still free."""
@@ -163,7 +171,8 @@ class PackBuilder:
     ) -> bool:
         """Keep ``text`` if it fits the budget (and ``cap`` for its section). ``home``: the
         conversation a block is headed by (its quotes are cited as ``#k``)."""
-        resolved, trial, delta = self._resolve(text, cites, home)
+        card = key.startswith("card:")
+        resolved, trial, delta = self._resolve(text, cites, home, card)
         tokens = count_tokens(resolved) + 2 + extra
         cost = tokens + delta
         if cost > self.room():
@@ -171,7 +180,9 @@ class PackBuilder:
         if cap is not None and self.section_tokens(section) + tokens > cap:
             return False
         self._remember(None)
-        self._commit(trial, cites)
+        self._commit(trial, cites, home, card)
+        if card:
+            self.card_keys.add(key)
         self.parts.append(Part(section, resolved, tokens, key, group))
         self.used += cost
         return True
@@ -182,7 +193,7 @@ class PackBuilder:
         """Swap the part ``key`` for a longer version if the difference fits."""
         index = next(i for i, p in enumerate(self.parts) if p.key == key)
         old = self.parts[index]
-        resolved, trial, delta = self._resolve(text, cites, home)
+        resolved, trial, delta = self._resolve(text, cites, home, True)
         tokens = count_tokens(resolved) + 2
         cost = tokens - old.tokens + delta
         if cost > self.room():
@@ -190,17 +201,17 @@ class PackBuilder:
         if cap is not None and self.section_tokens(old.section) - old.tokens + tokens > cap:
             return False
         self._remember((index, old))
-        self._commit(trial, cites)
+        self._commit(trial, cites, home, True)
         self.parts[index] = Part(old.section, resolved, tokens, key, old.group)
         self.used += cost
         return True
 
     def _remember(self, replaced: tuple[int, Part] | None) -> None:
-        self.history.append((self.refs, dict(self.source_tokens), self.used, replaced))
+        self.history.append((self.refs, dict(self.source_tokens), self.used, replaced, set(self.card_keys)))
 
     def undo(self) -> None:
         """Take back the last add or replace (when the rendered pack runs over)."""
-        self.refs, self.source_tokens, self.used, replaced = self.history.pop()
+        self.refs, self.source_tokens, self.used, replaced, self.card_keys = self.history.pop()
         if replaced is None:
             self.parts.pop()
         else:
@@ -438,9 +449,12 @@ class PackBuilder:
             line = S.fact_line(fact.text, fact.conversation_id, fact.node.message_id, cites)
             title, when = self._title(fact.conversation_id)
             new_group = not any(p.group == fact.conversation_id for p in self.parts)
-            extra = count_tokens(f"**{title}** ({when}) [00]\n") if new_group else 0
+            carded = any(p.key == f"card:{fact.conversation_id}" for p in self.parts)
+            # Facts of a thread with a card go into its card, under one short heading.
+            heading = "- Also said:\n" if carded else f"**{title}** ({when}) [00]\n"
+            extra = count_tokens(heading) if new_group else 0
             self.add(
-                "facts", line, cites, key=f"fact:{fact.node.node_id}",
+                "facts", line, cites, key=f"fact:{(fact.node.role or '?')[0]}:{fact.node.node_id}",
                 group=fact.conversation_id, extra=extra, home=fact.conversation_id,
             )
 
@@ -542,10 +556,19 @@ class PackBuilder:
         blocks: dict[str, list[str]] = {s: [] for s in SECTIONS}
         for section in ("about", "persona", "threads"):
             blocks[section] = [p.text for p in self.parts if p.section == section]
+        self.parts_by_text = {
+            p.text: p.key.removeprefix("card:") for p in self.parts if p.key.startswith("card:")
+        }
         groups: dict[str, list[str]] = {}
-        for part in self.parts:
-            if part.section == "facts":
-                groups.setdefault(part.group, []).append(part.text)
+        facts = [p for p in self.parts if p.section == "facts"]
+        # The user's own statements first in each group, then the other side's.
+        for part in sorted(facts, key=lambda p: p.key.startswith("fact:a:")):
+            groups.setdefault(part.group, []).append(part.text)
+        for i, part in enumerate(blocks["threads"]):
+            cid = self.parts_by_text.get(part, "")
+            if cid in groups:
+                lines = "\n".join("  " + line for line in groups.pop(cid))
+                blocks["threads"][i] = f"{part}\n- Also said:\n{lines}"
         order = sorted(groups, key=lambda cid: (self._title(cid)[1], cid))
         for cid in order:
             title, when = self._title(cid)
@@ -554,7 +577,7 @@ class PackBuilder:
         return render(
             self.options.target,
             sections=blocks,
-            sources=self.refs.lines(),
+            sources=self.refs.lines(set(self.parts_by_text.values())),
             header=self._header(scope_count),
             redaction_note=None,
             user=self.who,

@@ -28,6 +28,7 @@ _NUMBER = re.compile(r"\d")
 MAX_SENTENCES = 14  # per turn: facts sit early in a message; long answers are not scanned whole
 MIN_WORDS = 4
 MAX_CHARS = 260
+ASSISTANT_WEIGHT = 0.9  # the other side's statements count too; its advice is penalised above
 
 
 @dataclass(slots=True)
@@ -63,7 +64,7 @@ def score_sentence(
         score *= 0.4
     if sentence.rstrip().endswith(("?", "？")):
         score *= 0.4
-    score *= 1.0 if role == "user" else 0.75
+    score *= 1.0 if role == "user" else ASSISTANT_WEIGHT
     if query:
         shared = len(query & set(items))
         score *= 1.0 + 2.0 * shared / len(query)

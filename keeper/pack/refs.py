@@ -3,7 +3,8 @@
 ``[3]`` is the third conversation the pack cites, ``[3.2]`` the second message quoted from
 it; under a heading that names ``[3]`` (a thread's card, a group of facts) the same
 message is just ``#2``. The Sources line for ``[3]`` gives the conversation's title, date
-and the first eight characters of its id (``keeper show`` takes a unique prefix);
+and the first eight characters of its id (``keeper show`` takes a unique prefix; a thread
+whose card is headed ``[3]`` is not named twice);
 ``--json`` gives the full conversation id and every quoted message id in ``#`` order.
 
 Measured on the sample's whole-archive pack at 8,000 tokens (212 references, 22 sources):
@@ -35,9 +36,12 @@ class SourceEntry:
     date: str
     messages: list[str] = field(default_factory=list)
 
-    def line(self) -> str:
-        """The Sources line: number, title, date, conversation id (its first characters)."""
+    def line(self, titled: bool = False) -> str:
+        """The Sources line: number, date, conversation id (its first characters), title
+        (left out when ``titled``: a card headed with the same number names it)."""
         short = self.conversation_id[:ID_CHARS]
+        if titled:
+            return f"[{self.number}] {self.date} {short}"
         title = " ".join((self.title or "(untitled)").split())
         if len(title) > TITLE_CHARS:
             title = title[: TITLE_CHARS - 1].rstrip() + "…"
@@ -92,9 +96,14 @@ class Refs:
 
         return _MARK.sub(ref, text), trial
 
-    def lines(self) -> list[str]:
-        """The Sources lines, in number order."""
-        return [e.line() for e in sorted(self.sources.values(), key=lambda e: e.number)]
+    def lines(self, titled: set[str] | None = None) -> list[str]:
+        """The Sources lines, in number order (``titled``: conversations whose title is
+        already in a heading marked with their number)."""
+        shown = titled or set()
+        return [
+            e.line(e.conversation_id in shown)
+            for e in sorted(self.sources.values(), key=lambda e: e.number)
+        ]
 
 
 def _copy(entry: SourceEntry) -> SourceEntry:
