@@ -32,6 +32,8 @@ from keeper.pack.redact import Redactor
 from keeper.pack.refs import Cite, Refs, mark
 from keeper.pack.targets import render
 from keeper.pack.tokens import TOKENIZER, count_tokens
+from keeper.parse.content_types import CONTEXT
+from keeper.parse.profile import profile_items as parsed_profile
 from keeper.store import continuity, reader
 from keeper.store.filters import Filters
 from keeper.summarize.engine import summarize_conversation, visible_turns
@@ -114,6 +116,7 @@ class PackBuilder:
         self.meaning: dict[str, float] = {}
         self.parts_by_text: dict[str, str] = {}
         self.card_keys: set[str] = set()
+        self.notes: list[str] = []
         self.one_offs: set[str] = set()
         self._examples: list[tuple[str, tuple[Quote, Quote]]] = []
         self.who = S.Person()
@@ -299,7 +302,7 @@ class PackBuilder:
             cites: list[Cite] = []
             text = S.instruction_block(
                 self._label(label),
-                latest["edited_text"] or latest["text"],
+                latest["edited_text"] or self._line_breaks(latest),
                 first,
                 None,
                 len(versions),
@@ -307,8 +310,17 @@ class PackBuilder:
                 cites,
             )
             self.add("about", text, cites, cap=cap, key=f"ci:{kind}")
+            # An earlier version was in effect until the next one was first seen.
             self._earlier_instructions.extend(
-                (label, v, times.get(v["id"], (None, None))) for v in versions[:-1]
+                (
+                    label,
+                    v,
+                    (
+                        times.get(v["id"], (None, None))[0],
+                        times.get(versions[n + 1]["id"], (None, None))[0],
+                    ),
+                )
+                for n, v in enumerate(versions[:-1])
             )
         memories = [
             MemoryState(
@@ -340,13 +352,25 @@ class PackBuilder:
             for t in th.turns
             if t.role == "user"
         ]
-        sheet = life_sheet(user_quotes)
+        sheet = life_sheet(user_quotes, [m.text for m in memories] + self.notes)
         if sheet:
             self.add("about", f"**People, pets, places and projects in {self.who.my} life**", [], cap=cap)
             for entry in sheet:
                 cites = []
                 self.add("about", S.life_line(entry, cites), cites, cap=cap)
         self.sheet_names = [e.name for e in sheet if not e.name.startswith(("my ", "我"))]
+
+    def _line_breaks(self, item: dict) -> str:
+        """The instruction text as written: the archive stores it with whitespace folded (its
+        key), so the line breaks are read back from the node it came from."""
+        raw = continuity.node_raw(self.conn, item["conversation_id"], item["node_id"])
+        message = raw.get("message") if raw else None
+        for found in parsed_profile(message, CONTEXT, "", item["node_id"], None):
+            if found.kind == item["kind"] and " ".join(found.text.split()) == " ".join(
+                str(item["text"]).split()
+            ):
+                return found.text
+        return str(item["text"])
 
     def _label(self, label: str) -> str:
         if self.who.i == "I":
@@ -463,7 +487,7 @@ class PackBuilder:
         for label, item, (first, last) in self._earlier_instructions:
             cites: list[Cite] = []
             text = S.instruction_block(
-                self._label(label), item["edited_text"] or item["text"], first, last, 1,
+                self._label(label), item["edited_text"] or self._line_breaks(item), first, last, 1,
                 item["conversation_id"], cites, current=False,
             )
             self.add("about", text, cites)
@@ -476,6 +500,7 @@ class PackBuilder:
         self._earlier_instructions: list[tuple[str, dict, tuple]] = []
         ids = self.scope()
         notes = [i["edited_text"] or i["text"] for i in reader.profile_items(self.conn) if i["included"]]
+        self.notes = [i for i in notes if i]
         self.user_name = _user_name(notes)
         if opts.target == "system-prompt":
             self.who = S.Person.third(self.user_name)
@@ -501,7 +526,7 @@ class PackBuilder:
     def _threads(self, ids: list[str]) -> list[Thread]:
         out = []
         for cid in ids[:CARD_SCAN]:
-            if cid in self.one_offs:
+            if cid in self.one_offs and not self.options.project:
                 continue  # a one-off question is not a thread; its facts may still be kept
             summary = summarize_conversation(self.conn, cid, llm_url=self.options.llm_url)
             if not summary.message_count:

@@ -84,7 +84,8 @@ def life_line(entry: LifeEntry, cites: list[Cite], facts: int = 2) -> str:
     """- **Mochi** (pet, cat; 9 mentions): [2025-01-09] “…” [1.4]"""
     kind = entry.kind + (f", {entry.relation}" if entry.relation and entry.relation not in entry.name else "")
     parts = [f"[{day(q.create_time)}] {quoted(q, cites, 160)}" for q in entry.facts[:facts]]
-    return f"- **{entry.name}** ({kind}; {entry.mentions} mentions): " + "; ".join(parts)
+    mentions = f"{entry.mentions} mention{'s' if entry.mentions != 1 else ''}"
+    return f"- **{entry.name}** ({kind}; {mentions}): " + "; ".join(parts)
 
 
 # -- the voice -------------------------------------------------------------------------------
@@ -162,7 +163,8 @@ def _span(state: ThreadState, who: Person) -> str:
     when = state.start if state.start == state.end else f"{state.start} → {state.end}"
     extra = f" · {months} months" if months >= 2 else ""
     sessions = f" · {state.sessions} sessions" if state.sessions > 1 else ""
-    return f"{when}{extra}{sessions} · {state.user_turns} messages from {who.me}"
+    plural = "s" if state.user_turns != 1 else ""
+    return f"{when}{extra}{sessions} · {state.user_turns} message{plural} from {who.me}"
 
 
 def card(state: ThreadState, level: int, title: str, who: Person, cites: list[Cite]) -> str:

@@ -266,6 +266,19 @@ def conversation_engagement(conn: apsw.Connection, filters: Filters) -> list[tup
     ).fetchall()
 
 
+def node_raw(conn: apsw.Connection, conversation_id: str, node_id: str) -> dict | None:
+    """The raw JSON of one stored node, or None."""
+    blob = scalar(
+        conn,
+        "SELECT raw FROM nodes WHERE conversation_id = ? AND node_id = ?",
+        (conversation_id, node_id),
+    )
+    if blob is None:
+        return None
+    value = orjson.loads(blob)
+    return value if isinstance(value, dict) else None
+
+
 def node_texts(conn: apsw.Connection, rowids: Iterable[int]) -> dict[int, str]:
     """The stored text of each node rowid."""
     wanted = list(rowids)

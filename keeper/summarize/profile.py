@@ -43,7 +43,7 @@ _RELATION = re.compile(
 )
 _NAMED = re.compile(
     r"\b(?P<rel>cat|dog|kitten|puppy|bird|rabbit|hamster|fish|baby|daughter|son)\s+"
-    r"(?:named|called)\s+(?P<name>[A-Z][a-z]{2,})"
+    r"(?:named|called)\s+(?P<name>[A-Z][a-z]{2,})|\bmy (?P<rel2>cat|dog)\s+(?P<name2>[A-Z][a-z]{2,})"
 )
 _PLACE = re.compile(
     r"\b(?:in|to|from|visit|visiting|around|near|at)\s+(?P<name>[A-Z][a-z]{2,}(?:\s[A-Z][a-z]{2,})?)"
@@ -171,9 +171,12 @@ def memory_keys(memory: MemoryState) -> list[str]:
     return names or [t for t in terms(memory.text) if len(t) > 4][:3]
 
 
-def life_sheet(user_turns: list[Quote], limit: int = 12) -> list[LifeEntry]:
-    """People, pets, places and projects named in the user's own turns, most mentioned
-    first, each with up to two dated sentences that mention it."""
+def life_sheet(
+    user_turns: list[Quote], seeds: list[str] | None = None, limit: int = 12
+) -> list[LifeEntry]:
+    """People, pets, places and projects named in the user's own turns (or in ``seeds``:
+    custom instructions and memories, "a cat named Mochi"), most mentioned first, each with
+    up to two dated sentences from the user's turns that mention it."""
     entries: dict[str, LifeEntry] = {}
     mentions: dict[str, list[tuple[Quote, str]]] = defaultdict(list)
 
@@ -184,16 +187,19 @@ def life_sheet(user_turns: list[Quote], limit: int = 12) -> list[LifeEntry]:
             entries[key].relation = relation
 
     sentences: list[tuple[Quote, str]] = []
-    for quote in user_turns:
+    seed_quotes = [Quote("", None, "user", None, text) for text in seeds or []]
+    for quote in [*seed_quotes, *user_turns]:
         for sentence in split_sentences(quote.text):
-            sentences.append((quote, sentence))
+            if quote.node_id:
+                sentences.append((quote, sentence))
             for match in _RELATION.finditer(sentence):
                 rel, name = match.group("rel"), match.group("name")
                 kind = "pet" if rel in PETS else "person"
                 note(name or f"my {rel}", kind, rel)
             for match in _NAMED.finditer(sentence):
-                rel = match.group("rel")
-                note(match.group("name"), "pet" if rel in PETS else "person", rel)
+                rel = match.group("rel") or match.group("rel2")
+                name = match.group("name") or match.group("name2")
+                note(name, "pet" if rel in PETS else "person", rel)
             for match in _CJK_RELATION.finditer(sentence):
                 rel, name = match.group("rel"), match.group("name")
                 note(name or f"我的{rel}", "pet" if rel in PETS else "person", rel)
