@@ -59,6 +59,7 @@ SECTIONS = ("about", "persona", "threads", "facts")
 MIN_BUDGET = 300
 CARD_SCAN = 60  # conversations given a state card at most (the most meaningful)
 FACT_SCAN = 200  # conversations scanned for key facts
+LIFE_TURNS = 600  # user turns read for the people/pets/places sheet (evenly spaced)
 _PERSONAL = re.compile(
     r"\b(?:i feel|i felt|i'm (?:sad|happy|tired|scared|proud|nervous)|my (?:mom|mum|dad|"
     r"sister|brother|partner|cat|dog|friend|life)|i love|i miss|i'm worried|cry|crying)\b"
@@ -352,6 +353,9 @@ class PackBuilder:
             for t in th.turns
             if t.role == "user"
         ]
+        if len(user_quotes) > LIFE_TURNS:
+            step = len(user_quotes) / LIFE_TURNS
+            user_quotes = [user_quotes[int(i * step)] for i in range(LIFE_TURNS)]
         sheet = life_sheet(user_quotes, [m.text for m in memories] + self.notes)
         if sheet:
             self.add("about", f"**People, pets, places and projects in {self.who.my} life**", [], cap=cap)

@@ -133,11 +133,19 @@ def _is_question(text: str) -> bool:
     return text.rstrip().endswith(("?", "？")) or "?" in text[-80:]
 
 
-def _answered_later(turn_terms: set[str], later_user: list[set[str]]) -> bool:
+def _answered_later(turn_terms: set[str], postings: dict[str, list[int]], after: int) -> bool:
+    """Whether a user turn after position ``after`` shares a third of ``turn_terms``."""
     if not turn_terms:
         return True
     need = max(1, len(turn_terms) // 3)
-    return any(len(turn_terms & other) >= need for other in later_user)
+    shared: dict[int, int] = {}
+    for term in turn_terms:
+        for pos in postings.get(term, ()):
+            if pos > after:
+                shared[pos] = shared.get(pos, 0) + 1
+                if shared[pos] >= need:
+                    return True
+    return False
 
 
 def thread_state(summary: Summary, turns: list[NodeRow], chapters: int = 6) -> ThreadState:
@@ -219,14 +227,20 @@ def _open(
     summary: Summary, turns: list[NodeRow], last_session: int, limit: int = 3
 ) -> list[Quote]:
     user_terms = [(i, set(terms(t.text))) for i, t in enumerate(turns) if t.role == "user"]
+    postings: dict[str, list[int]] = {}
+    for pos, (_, mine) in enumerate(user_terms):
+        for term in mine:
+            postings.setdefault(term, []).append(pos)
     found: list[Quote] = []
     for pos, (i, mine) in enumerate(user_terms):
         turn = turns[i]
-        later = [other for _, other in user_terms[pos + 1 :]]
         lowered = turn.text.lower()
+        asks = _is_question(turn.text)
+        if not asks and not _PLAN.search(lowered):
+            continue
         reply = turns[i + 1] if i + 1 < len(turns) and turns[i + 1].role == "assistant" else None
         next_user = turns[user_terms[pos + 1][0]] if pos + 1 < len(user_terms) else None
-        if _is_question(turn.text):
+        if asks:
             # Open only when nobody settled it: no reply at all, or the user's next turn
             # put it off ("Tomorrow, I'm too tired"), and no later turn took it up again.
             deferred = (
@@ -236,14 +250,14 @@ def _open(
                 and not _ACCEPT.search(next_user.text.lower())
             )
             unanswered = reply is None and pos == len(user_terms) - 1
-            if (unanswered or deferred) and not _answered_later(mine, later[1:]):
+            if (unanswered or deferred) and not _answered_later(mine, postings, pos + 1):
                 asked = [s for s in split_sentences(turn.text) if _is_question(s)]
                 found.append(_quote(summary, turn, asked[-1] if asked else turn.text))
         elif _PLAN.search(lowered) and (i >= last_session or _DEFER.search(lowered)):
             plan = next(
                 (s for s in split_sentences(turn.text) if _PLAN.search(s.lower())), turn.text
             )
-            if not _answered_later(set(terms(plan)), later):
+            if not _answered_later(set(terms(plan)), postings, pos):
                 found.append(_quote(summary, turn, plan))
     return found[-limit:]
 

@@ -14,9 +14,11 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+import hashlib
+from dataclasses import asdict, dataclass, field
 
 import apsw
+import orjson
 
 from keeper.store import continuity
 from keeper.summarize.keywords import corpus_df
@@ -71,7 +73,9 @@ _BEHAVIOURS = (
     (re.compile(r"\b(?:it'?s okay to|it'?s normal to|would sting anyone|of course you)\b"),
      "name my feeling before you advise"),
 )
-EXAMPLE_WORDS = 90  # an example reply longer than this is not quoted (it would be clipped)
+EXAMPLE_WORDS = 90
+PHRASE_TURNS = 500  # turns per side mined for shared phrases (evenly spaced)
+PHRASE_EDGE = 40  # words from each end of a long turn
 
 
 @dataclass(slots=True)
@@ -89,6 +93,36 @@ class Voice:
     pushback: list[Quote] = field(default_factory=list)
     tone: dict[str, float] = field(default_factory=dict)
     examples: dict[str, tuple[Quote, Quote]] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        """JSON-ready form (for the cache)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Voice:
+        """Inverse of :meth:`as_dict`."""
+
+        def trait(item: dict | None) -> PersonaTrait | None:
+            if item is None:
+                return None
+            return PersonaTrait(item["label"], item["count"], [Quote(**q) for q in item["examples"]])
+
+        def traits(items: list[dict]) -> list[PersonaTrait]:
+            return [t for t in (trait(i) for i in items) if t is not None]
+
+        return cls(
+            model=data["model"],
+            replies=data["replies"],
+            conversations=data["conversations"],
+            assistant_name=trait(data["assistant_name"]),
+            user_names=traits(data["user_names"]),
+            rituals=traits(data["rituals"]),
+            shared_phrases=traits(data["shared_phrases"]),
+            behaviours=traits(data["behaviours"]),
+            pushback=[Quote(**q) for q in data["pushback"]],
+            tone=dict(data["tone"]),
+            examples={k: (Quote(**u), Quote(**r)) for k, (u, r) in data["examples"].items()},
+        )
 
 
 def _pairs(
@@ -142,27 +176,45 @@ def _grams(text: str) -> set[str]:
     return out
 
 
+def _spread(quotes: list[Quote], limit: int) -> list[Quote]:
+    """At most ``limit`` quotes, evenly spaced over the whole history."""
+    if len(quotes) <= limit:
+        return quotes
+    step = len(quotes) / limit
+    return [quotes[int(i * step)] for i in range(limit)]
+
+
+def _edges(text: str) -> str:
+    words = text.split()
+    if len(words) <= PHRASE_EDGE * 2:
+        return text
+    return " ".join(words[:PHRASE_EDGE]) + " | " + " ".join(words[-PHRASE_EDGE:])
+
+
 def shared_phrases(
     users: list[Quote], replies: list[Quote], idf: dict[str, float] | None = None, limit: int = 6
 ) -> list[PersonaTrait]:
     """Phrases that came back in at least two sessions (a day of one thread counts as a
     session, so the private phrases of one long relationship are found too), rarer words
-    and phrases both sides used first."""
+    and phrases both sides used first. Long histories are sampled evenly (at most
+    ``PHRASE_TURNS`` turns a side, the opening and closing words of long turns)."""
     sessions: dict[str, set[str]] = defaultdict(set)
-    sides: dict[str, set[str]] = defaultdict(set)
-    examples: dict[str, list[Quote]] = defaultdict(list)
-    uses: Counter[str] = Counter()
+    sides: dict[str, int] = defaultdict(int)  # bit 1: user, bit 2: assistant
     conversations: dict[str, set[str]] = defaultdict(set)
-    for side, quotes in (("user", users), ("assistant", replies)):
+    sampled = (
+        (1, _spread(users, PHRASE_TURNS)),
+        (2, _spread(replies, PHRASE_TURNS)),
+    )
+    seen: list[tuple[Quote, set[str]]] = []
+    for bit, quotes in sampled:
         for quote in quotes:
             session = f"{quote.conversation_id}:{int((quote.create_time or 0) // 86400)}"
-            for gram in _grams(quote.text):
+            grams = _grams(_edges(quote.text))
+            seen.append((quote, grams))
+            for gram in grams:
                 sessions[gram].add(session)
-                sides[gram].add(side)
-                uses[gram] += 1
+                sides[gram] |= bit
                 conversations[gram].add(quote.conversation_id)
-                if len(examples[gram]) < 2:
-                    examples[gram].append(quote)
     total_conversations = len({q.conversation_id for q in users + replies}) or 1
     scored = []
     for gram, where in sessions.items():
@@ -173,24 +225,30 @@ def shared_phrases(
             continue
         words = [w for w in gram.split() if w not in _PHRASE_STOP]
         rarity = sum((idf or {}).get(w, 1.0) for w in words) / max(1, len(words))
-        both = 1.5 if len(sides[gram]) > 1 else 1.0
+        both = 1.5 if sides[gram] == 3 else 1.0
         scored.append((len(where) * math.sqrt(len(gram.split())) * both * rarity, gram))
     scored.sort(reverse=True)
-    picked: list[PersonaTrait] = []
+    picked: list[str] = []
     for _, gram in scored:
-        if any(gram in p.label or p.label in gram for p in picked):
+        if any(gram in p or p in gram for p in picked):
             continue
-        picked.append(PersonaTrait(gram, uses[gram], examples[gram]))
+        picked.append(gram)
         if len(picked) == limit:
             break
-    return picked
+    # Uses and examples only for the phrases kept (a second, cheap pass).
+    out = []
+    for gram in picked:
+        hits = [q for q, grams in seen if gram in grams]
+        out.append(PersonaTrait(gram, len(hits), sorted(hits, key=lambda q: q.create_time or 0)[:2]))
+    return out
 
 
 def behaviours(replies: list[Quote], limit: int = 4) -> list[PersonaTrait]:
     """Characteristic moves, each seen in at least two replies."""
     out = []
+    sample = [(r, r.text.lower()) for r in _spread(replies, PHRASE_TURNS)]
     for pattern, label in _BEHAVIOURS:
-        hits = [r for r in replies if pattern.search(r.text.lower())]
+        hits = [r for r, lowered in sample if pattern.search(lowered)]
         if len(hits) >= 2:
             out.append(PersonaTrait(label, len(hits), hits[:1]))
     return sorted(out, key=lambda t: -t.count)[:limit]
@@ -254,8 +312,8 @@ def tone_words(measures: dict[str, float]) -> str:
 def _lowercase_words(quotes: list[Quote]) -> set[str]:
     """Words seen in lower case: a name is (almost) never written that way."""
     out: set[str] = set()
-    for quote in quotes:
-        out.update(w for w in _WORD.findall(quote.text) if w.islower())
+    for quote in _spread(quotes, 2 * PHRASE_TURNS):
+        out.update(_WORD.findall(quote.text))
     return out
 
 
@@ -270,12 +328,33 @@ def build_voice(
     notes: list[str],
     user_name_hints: set[str],
 ) -> Voice:
-    """The voice of ``model`` (or every model) in ``conversations`` (None: the archive)."""
+    """The voice of ``model`` (or every model) in ``conversations`` (None: the archive);
+    cached until the archive changes."""
+    digest = hashlib.sha1(
+        orjson.dumps([model, sorted(conversations or []), conversations is None, notes,
+                      sorted(user_name_hints)])
+    ).hexdigest()
+    key = f"voice:{digest}"
+    cached = continuity.cached_value(conn, key)
+    if cached is not None:
+        return Voice.from_dict(cached)
+    voice = _build_voice(conn, model, conversations, notes, user_name_hints)
+    continuity.store_value(conn, key, voice.as_dict())
+    return voice
+
+
+def _build_voice(
+    conn: apsw.Connection,
+    model: str | None,
+    conversations: list[str] | None,
+    notes: list[str],
+    user_name_hints: set[str],
+) -> Voice:
     pairs = _pairs(conn, model, conversations)
     replies = [r for _, r in pairs]
     users = [u for u, _ in pairs if u is not None]
     common = _lowercase_words(replies + users)
-    names = _real_names(address_forms(replies, limit=8), common)[:5]
+    names = _real_names(address_forms(_spread(replies, 4 * PHRASE_TURNS), limit=8), common)[:5]
     known = {t.label for t in names} | user_name_hints
     voice = Voice(
         model=model,
@@ -283,7 +362,7 @@ def build_voice(
         conversations=len({r.conversation_id for r in replies}),
         user_names=names,
         rituals=rituals(replies),
-        tone=tone(replies),
+        tone=tone(_spread(replies, 2 * PHRASE_TURNS)),
     )
     named = assistant_name(users, replies, notes, known)
     voice.assistant_name = named if named and _real_names([named], common) else None
