@@ -596,7 +596,12 @@ class PackBuilder:
         for i, part in enumerate(blocks["threads"]):
             cid = self.parts_by_text.get(part, "")
             if cid in groups:
-                lines = "\n".join("  " + line for line in groups.pop(cid))
+                # A card that grew after the facts were chosen may quote one of them already.
+                quoted = set(re.findall(r"(?<=\s)#\d+\b", part))
+                kept = [f for f in groups.pop(cid) if f.rsplit(" ", 1)[-1] not in quoted]
+                if not kept:
+                    continue
+                lines = "\n".join("  " + line for line in kept)
                 blocks["threads"][i] = f"{part}\n- Also said:\n{lines}"
         order = sorted(groups, key=lambda cid: (self._title(cid)[1], cid))
         for cid in order:
@@ -641,9 +646,12 @@ _NAME_NOTE = re.compile(
 )
 
 
+_CJK_NAME_NOTE = re.compile(r"(?:用户叫|我叫|名字是|用户的名字是|名前は)([\u4e00-\u9fff\u30a0-\u30ff]{2,4})")
+
+
 def _user_name(notes: list[str]) -> str | None:
     for note in notes:
-        match = _NAME_NOTE.search(note)
+        match = _NAME_NOTE.search(note) or _CJK_NAME_NOTE.search(note)
         if match:
             return match.group(1)
     return None

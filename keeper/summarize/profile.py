@@ -21,7 +21,7 @@ from keeper.summarize.terms import terms
 
 _PLAN = re.compile(
     r"\b(?:wants? to|plans? to|planning to|hopes? to|is going to|will|would like to|"
-    r"dreams? of|is looking for|is considering)\b"
+    r"dreams? of|is looking for|is considering)\b|想去|想要|打算|计划|希望|したい|つもり|予定"
 )
 _STATE = re.compile(
     r"\b(?:lives? in|is based in|works? (?:at|as|for)|is (?:a|an) [a-z]+ (?:at|in)|"
@@ -31,9 +31,12 @@ _DONE = re.compile(
     r"\b(?:back from|came back from|returned from|went to|visited|been to|got back|"
     r"finished|done with|moved to|moved out|quit|left my|started (?:at|my new)|new job|"
     r"no longer|not anymore|anymore|broke up|graduated|passed)\b"
+    r"|回来了|回来啦|去过了|搬到|搬家了|辞职|毕业了|不再|已经不|帰ってきた|行ってきた|引っ越した"
 )
-_FORGET = re.compile(r"\b(?:forget (?:that|what i said|about)|that'?s no longer true|"
-                     r"not true anymore|please forget)\b")
+_FORGET = re.compile(
+    r"\b(?:forget (?:that|what i said|about)|that'?s no longer true|not true anymore|"
+    r"please forget)\b|忘掉|别记|忘れて"
+)
 _NAME = re.compile(r"\b[A-Z][a-z]{2,}(?:\s[A-Z][a-z]{2,})?\b")
 _RELATION = re.compile(
     r"\bmy (?P<rel>mom|mum|mother|dad|father|sister|brother|partner|husband|wife|boyfriend|"
@@ -57,7 +60,9 @@ _CJK_RELATION = re.compile(
     r"丈夫|妻子|老公|老婆|孩子|母|父|姉|妹|兄|弟|友達|彼氏|彼女|夫|妻|子供|ねこ|犬)"
     r"(?:[，,、]?(?:叫|は|の名前は)?(?P<name>[\u4e00-\u9fff\u30a0-\u30ff]{2,4}))?"
 )
-PETS = frozenset("cat dog kitten puppy bird rabbit hamster fish 猫 狗 ねこ 犬".split())
+_CJK_FILLER = frozenset("用户想去要的了在是和我你他她它很也就还")
+_CJK_NAMED = re.compile(r"叫(?P<name>[\u4e00-\u9fff]{2,3})的(?P<rel>橘猫|猫|狗|小狗|猫咪)")
+PETS = frozenset("cat dog kitten puppy bird rabbit hamster fish 猫 狗 ねこ 犬 橘猫 小狗 猫咪".split())
 FAMILY_PROJECTS = frozenset(
     "novel book thesis dissertation project shop business podcast app startup album comic "
     "picture book game course blog".split(" ")
@@ -142,8 +147,7 @@ def supersede_by_turn(memory: MemoryState, later_user_texts: list[Quote]) -> Non
     lowered = memory.text.lower()
     if memory.superseded_by or not (_PLAN.search(lowered) or _STATE.search(lowered)):
         return
-    names = {n for n in _NAME.findall(memory.text) if n not in _NOT_PLACES}
-    keys = names or {t for t in terms(memory.text) if len(t) > 4}
+    keys = set(memory_keys(memory))
     for quote in sorted(later_user_texts, key=lambda q: q.create_time or 0.0):
         if (quote.create_time or 0) <= (memory.first_seen or 0):
             continue
@@ -166,9 +170,14 @@ def supersede_by_turn(memory: MemoryState, later_user_texts: list[Quote]) -> Non
 
 
 def memory_keys(memory: MemoryState) -> list[str]:
-    """The words to look for in later turns (names first)."""
+    """The words to look for in later turns (names first; in CJK text its word pairs that
+    are not about wanting or the user)."""
     names = [n for n in _NAME.findall(memory.text) if n not in _NOT_PLACES]
-    return names or [t for t in terms(memory.text) if len(t) > 4][:3]
+    if names:
+        return names
+    items = terms(memory.text)
+    cjk = [t for t in items if not t.isascii() and not set(t) & _CJK_FILLER]
+    return cjk[:4] or [t for t in items if len(t) > 4][:3]
 
 
 def life_sheet(
@@ -200,6 +209,8 @@ def life_sheet(
                 rel = match.group("rel") or match.group("rel2")
                 name = match.group("name") or match.group("name2")
                 note(name, "pet" if rel in PETS else "person", rel)
+            for match in _CJK_NAMED.finditer(sentence):
+                note(match.group("name"), "pet", match.group("rel"))
             for match in _CJK_RELATION.finditer(sentence):
                 rel, name = match.group("rel"), match.group("name")
                 note(name or f"我的{rel}", "pet" if rel in PETS else "person", rel)
@@ -209,8 +220,13 @@ def life_sheet(
                 name = match.group("name")
                 if name.split()[0] not in _NOT_PLACES:
                     note(name, "place", "")
+    # Whole words for Latin names; CJK has no spaces, so a CJK name matches anywhere.
     probes = {
-        key: re.compile(rf"(?<!\w){re.escape(key)}(?!\w)", re.IGNORECASE) for key in entries
+        key: re.compile(
+            re.escape(key) if not key.isascii() else rf"(?<!\w){re.escape(key)}(?!\w)",
+            re.IGNORECASE,
+        )
+        for key in entries
     }
     for quote, sentence in sentences:
         for key, probe in probes.items():

@@ -31,7 +31,7 @@ _ACCEPT = re.compile(
     r"\b(?:perfect|exactly|i'?m using (?:that|it|this)|i'?ll (?:use|take|go with) (?:that|it|this)|"
     r"let'?s (?:do|go with|use) (?:that|it|this)|sounds good|deal|love (?:it|that)|that'?s it|"
     r"yes,? (?:that|this)|i'?ll take it|done deal|agreed|good idea|that works)\b"
-    r"|就这样|就用|好主意|決めた|それにする|いいね"
+    r"|就这样|就用|就叫|好主意|决定了|決めた|それにする|いいね"
 )
 _OWN_DECISION = re.compile(
     r"\b(?:i(?:'ve)? decided|i'?m going with|i chose|i picked|i settled on|we decided|"
@@ -49,6 +49,7 @@ _PLAN = re.compile(
 )
 _PROPOSAL = re.compile(
     r"\?|？|\b(?:try|how about|what if|you could|maybe|option|suggest|here'?s|want me to)\b"
+    r"|可以|试试|要不|建议|不如|怎么样|どう|してみ"
 )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+import statistics
 from collections import Counter, defaultdict
 import hashlib
 from dataclasses import asdict, dataclass, field
@@ -34,6 +35,16 @@ _SIGNATURE = re.compile(r"(?:—|–|-{1,2}|~)\s*([A-Z][a-z]{1,15})\s*[.!]?\s*$"
 _CALLS = re.compile(
     r"\b(?:call(?:s|ed)? (?:the assistant|you|it|chatgpt)|your name is|named you|"
     r"i call you)\s+['\"“‘]?([A-Z][a-z]{1,15})"
+)
+_CJK_NAME = r"([\u4e00-\u9fff\u30a0-\u30ff]{2,4})"
+# A CJK form of address: at the start of a turn before a comma, or after a comma at the end
+# of a clause ("晚安，小太阳。", "阿澈，你在吗？").
+_CJK_START = re.compile(rf"^{_CJK_NAME}[，,、]")
+_CJK_AFTER_COMMA = re.compile(rf"(?<=[，,、])\s*{_CJK_NAME}(?=[。！？!?…~～，,]|——|\s|$)")
+_CJK_NOT_NAMES = frozenset(
+    "谢谢 没关系 好的 今天 明天 昨天 现在 真的 其实 然后 所以 但是 不过 可是 好吧 嗯嗯 哈哈 "
+    "慢慢说 对了 还有 晚安 早安 你好 加油 太好了 太棒了 欢迎回来 那就定了 没事 是的 当然 "
+    "ありがとう おやすみ こんにちは".split()
 )
 _WORD = re.compile(r"[a-z']+")
 _URL = re.compile(r"\S+@\S+|https?://\S+|www\.\S+")
@@ -146,15 +157,17 @@ def assistant_name(
     signature, and "calls the assistant X" in memories or custom instructions."""
     found: dict[str, list[Quote]] = defaultdict(list)
     for quote in users:
-        for match in _USER_VOCATIVE.finditer(quote.text[:200] + " " + quote.text[-120:]):
-            name = next((g for g in match.groups() if g), None)
+        edges = quote.text[:200] + " " + quote.text[-120:]
+        names = [next((g for g in m.groups() if g), "") for m in _USER_VOCATIVE.finditer(edges)]
+        for name in [*names, *cjk_vocatives(quote.text)]:
             if name and name not in _NOT_NAMES and name not in user_names:
                 found[name].append(quote)
     for quote in replies:
-        match = _SIGNATURE.search(quote.text[-60:])
+        match = _SIGNATURE.search(quote.text[-60:]) or _CJK_SIGNATURE.search(quote.text[-30:])
         if match and match.group(1) not in _NOT_NAMES and match.group(1) not in user_names:
             found[match.group(1)].append(quote)
     told = {m.group(1) for note in notes for m in _CALLS.finditer(note)}
+    told |= {m.group(1) or m.group(2) for note in notes for m in _CJK_CALLS.finditer(note)}
     if not found and not told:
         return None
     ranked = sorted(found, key=lambda n: (-(len(found[n]) + 5 * (n in told)), n))
@@ -162,6 +175,61 @@ def assistant_name(
     if len(found[name]) < 2 and name not in told:
         return None
     return PersonaTrait(name, len(found[name]), found[name][:2])
+
+
+_CJK_SIGNATURE = re.compile(r"——\s*([\u4e00-\u9fff\u30a0-\u30ff]{1,4})\s*$")
+_CJK_CALLS = re.compile(r"(?:称|叫)(?:助手|你|它)?(?:为)?[“「\"']([^”」\"']{1,6})[”」\"']|[「“]([^」”]{1,6})[」”]と呼")
+
+
+def cjk_vocatives(text: str) -> list[str]:
+    """Forms of address in a CJK turn: a name opening a sentence before a comma ("阿澈，你在
+    吗？") or standing alone after one ("晚安，小太阳。"); common words left out."""
+    out = []
+    for clause in re.split(r"(?<=[。！？!?\n])", text):
+        clause = clause.strip()
+        found = [m.group(1) for m in _CJK_START.finditer(clause)]
+        found += [m.group(1) for m in _CJK_AFTER_COMMA.finditer(clause)]
+        out.extend(n for n in found if n not in _CJK_NOT_NAMES)
+    return out
+
+
+def cjk_address_forms(replies: list[Quote], limit: int = 4) -> list[PersonaTrait]:
+    """Names and nicknames the assistant called the user in Chinese or Japanese replies."""
+    found: dict[str, list[Quote]] = defaultdict(list)
+    for reply in replies:
+        if reply.text.isascii():
+            continue
+        seen: set[str] = set()
+        signature = _CJK_SIGNATURE.search(reply.text[-30:])
+        for name in cjk_vocatives(reply.text):
+            if signature and name == signature.group(1):
+                continue  # the assistant's own signature
+            if name not in seen:
+                seen.add(name)
+                found[name].append(reply)
+    ranked = sorted(found.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    return [PersonaTrait(n, len(qs), qs[:2]) for n, qs in ranked if len(qs) >= 2][:limit]
+
+
+def closing_lines(replies: list[Quote], limit: int = 2) -> list[PersonaTrait]:
+    """A closing line the assistant repeated word for word ("晚安，小太阳。——阿澈"), in any
+    language."""
+    found: dict[str, list[Quote]] = defaultdict(list)
+    for reply in replies:
+        tail = re.split(r"(?<=[.!?。！？])\s*", reply.text.strip())
+        glue = " " if tail[0].isascii() else ""
+        last = glue.join(tail[-2:]).strip() if len(tail) > 1 and len(tail[-1]) < 8 else tail[-1]
+        if 2 <= len(last) <= 40:
+            found[last].append(reply)
+    def sessions(quotes: list[Quote]) -> int:
+        return len({(q.conversation_id, int((q.create_time or 0) // 86400)) for q in quotes})
+
+    ranked = sorted(found.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    return [
+        PersonaTrait(f"close with “{line}”", len(qs), qs[:1])
+        for line, qs in ranked
+        if sessions(qs) >= 2 and not (line[-1].isascii() and line[-1].isalnum())  # not a heading
+    ][:limit]
 
 
 def _grams(text: str) -> set[str]:
@@ -292,8 +360,13 @@ def tone_words(measures: dict[str, float]) -> str:
     if not measures:
         return ""
     words = measures.get("median_words", 0)
+    chars = measures.get("median_chars")
+    if chars is not None:
+        # Chinese and Japanese have no spaces: length in characters (about 1.5 a word).
+        words = chars / 1.5
     length = "short" if words < 60 else "medium-length" if words < 160 else "long"
-    parts = [f"{length} replies (about {words:g} words)"]
+    size = f"about {chars:g} characters" if chars is not None else f"about {words:g} words"
+    parts = [f"{length} replies ({size})"]
     for key, often, sometimes in (
         ("warmth_rate", "warm and affectionate", "kind"),
         ("question_rate", "often ends by asking me something", "sometimes asks me a question"),
@@ -354,16 +427,20 @@ def _build_voice(
     replies = [r for _, r in pairs]
     users = [u for u, _ in pairs if u is not None]
     common = _lowercase_words(replies + users)
-    names = _real_names(address_forms(_spread(replies, 4 * PHRASE_TURNS), limit=8), common)[:5]
+    sample = _spread(replies, 4 * PHRASE_TURNS)
+    names = _real_names(address_forms(sample, limit=8), common)[:5]
+    names = sorted(names + cjk_address_forms(sample), key=lambda t: -t.count)[:5]
     known = {t.label for t in names} | user_name_hints
     voice = Voice(
         model=model,
         replies=len(replies),
         conversations=len({r.conversation_id for r in replies}),
         user_names=names,
-        rituals=rituals(replies),
+        rituals=rituals(replies) + closing_lines(sample),
         tone=tone(_spread(replies, 2 * PHRASE_TURNS)),
     )
+    if replies and sum(not r.text.isascii() for r in replies) > len(replies) / 2:
+        voice.tone["median_chars"] = float(statistics.median(len(r.text) for r in replies))
     named = assistant_name(users, replies, notes, known)
     voice.assistant_name = named if named and _real_names([named], common) else None
     df, docs = corpus_df(conn)
