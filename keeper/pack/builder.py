@@ -28,6 +28,7 @@ from keeper.errors import UsageError
 from keeper.pack import sections as S
 from keeper.pack.facts import Fact, candidate_facts, pick_facts
 from keeper.pack.options import TARGETS, Pack, PackOptions, Source
+from keeper.pack.polish import PolishResult, polish_card
 from keeper.pack.redact import Redactor
 from keeper.pack.refs import Cite, Refs, mark
 from keeper.pack.targets import render
@@ -118,6 +119,7 @@ class PackBuilder:
         self.parts_by_text: dict[str, str] = {}
         self.card_keys: set[str] = set()
         self.notes: list[str] = []
+        self.polished = PolishResult()
         self.one_offs: set[str] = set()
         self._examples: list[tuple[str, tuple[Quote, Quote]]] = []
         self.who = S.Person()
@@ -525,14 +527,37 @@ class PackBuilder:
         self.threads(threads, self.budget, (1, 2, 3))
         self.examples()
         self.earlier_instructions()
+        if opts.llm_url:
+            self.polish(opts.llm_url)
         return self._finish(len(ids), time.perf_counter() - started)
+
+    def polish(self, url: str) -> None:
+        """Put a checked LLM summary at the top of each card that has room for it."""
+        for index, part in enumerate(list(self.parts)):
+            if not part.key.startswith("card:"):
+                continue
+            head, _, rest = part.text.partition("\n")
+            span, _, body = rest.partition("\n")
+            answer = polish_card(url, head, part.text)
+            if answer is None:
+                self.polished.fell_back += 1
+                continue
+            text = f"{head}\n{span}\n- In short (LLM, checked): {answer}\n{body}"
+            tokens = count_tokens(text) + 2
+            if tokens - part.tokens > self.room():
+                self.polished.fell_back += 1
+                continue
+            self._remember((index, part))
+            self.parts[index] = Part(part.section, text, tokens, part.key, part.group)
+            self.used += tokens - part.tokens
+            self.polished.polished += 1
 
     def _threads(self, ids: list[str]) -> list[Thread]:
         out = []
         for cid in ids[:CARD_SCAN]:
             if cid in self.one_offs and not self.options.project:
                 continue  # a one-off question is not a thread; its facts may still be kept
-            summary = summarize_conversation(self.conn, cid, llm_url=self.options.llm_url)
+            summary = summarize_conversation(self.conn, cid)
             if not summary.message_count:
                 continue
             _, rows = self.library.conversation(cid)
@@ -579,6 +604,9 @@ class PackBuilder:
             redactions=redactor.report(),
             fields=fields,
             citation_tokens=cited_tokens,
+            llm={"polished": self.polished.polished, "fell_back": self.polished.fell_back}
+            if self.options.llm_url
+            else {},
         )
 
     def _render(self, scope_count: int) -> tuple[str, dict[str, str]]:

@@ -47,6 +47,7 @@ class Pack:
     redactions: list[dict]
     fields: dict[str, str] = field(default_factory=dict)
     citation_tokens: int = 0
+    llm: dict[str, int] = field(default_factory=dict)  # cards polished / left extractive
 
     def as_dict(self) -> dict:
         """JSON-ready form."""
@@ -57,6 +58,7 @@ class Pack:
             "target": self.target,
             "tokenizer": self.tokenizer,
             "citation_tokens": self.citation_tokens,
+            "llm": self.llm,
             "sources": [
                 {
                     "conversation_id": s.conversation_id,

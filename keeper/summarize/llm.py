@@ -54,11 +54,16 @@ def _prompt(summary: Summary, turns: list[NodeRow]) -> str:
 
 def llm_abstract(url: str, summary: Summary, turns: list[NodeRow]) -> str:
     """Ask the endpoint for a short abstract of the conversation."""
+    return chat(url, "You write short, faithful conversation summaries.", _prompt(summary, turns))
+
+
+def chat(url: str, system: str, prompt: str) -> str:
+    """One chat completion from the endpoint at ``url``: the reply's text."""
     body = {
         "model": os.environ.get("KEEPER_LLM_MODEL", "llama3.2"),
         "messages": [
-            {"role": "system", "content": "You write short, faithful conversation summaries."},
-            {"role": "user", "content": _prompt(summary, turns)},
+            {"role": "system", "content": system},
+            {"role": "user", "content": prompt},
         ],
         "temperature": 0.2,
         "stream": False,
