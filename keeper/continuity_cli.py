@@ -218,7 +218,9 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
         help="mask e-mails, phone numbers, addresses and other identifiers",
     )
     p.add_argument(
-        "--redact-names", action="store_true", help="with --redact, also mask the people sheet's names"
+        "--redact-names",
+        action="store_true",
+        help="with --redact, also mask the people sheet's names",
     )
     p.add_argument("--llm", metavar="URL", help="LLM abstracts for threads (optional)")
     p.add_argument("--json", action="store_true")

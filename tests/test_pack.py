@@ -132,7 +132,7 @@ def test_references_resolve(sample_library: Library) -> None:
             assert int(k) <= len(source.message_ids)
         assert f"{source.date} {source.conversation_id[:8]}" in sources
     for source in pack.sources:
-        conv, rows = sample_library.conversation(source.conversation_id)
+        _, rows = sample_library.conversation(source.conversation_id)
         assert set(source.message_ids) <= {r.message_id for r in rows}
     assert not UUID.search(body), "no inline UUIDs"
     assert pack.citation_tokens <= 0.15 * pack.tokens, "citations cost at most 15%"

@@ -44,7 +44,9 @@ def test_unchecked_polish_falls_back(
         pack = library.pack(options)
         assert "In short" not in pack.text and pack.llm == {"polished": 0, "fell_back": 1}
     down = library.pack(
-        PackOptions(conversations=(index["pasta"]["id"],), budget=2000, llm_url="http://127.0.0.1:9/v1")
+        PackOptions(
+            conversations=(index["pasta"]["id"],), budget=2000, llm_url="http://127.0.0.1:9/v1"
+        )
     )
     assert "In short" not in down.text and down.llm["fell_back"] == 1
 

@@ -185,7 +185,7 @@ def test_unknown_conversation_is_a_usage_error(sample_library: Library) -> None:
         ("1. Buy milk\n2. Call mom. Tonight.", ["Buy milk", "Call mom.", "Tonight."]),
         ("我很喜欢猫。她叫麻糬！你呢？", ["我很喜欢猫。", "她叫麻糬！", "你呢？"]),
         ("今日は京都に行きました。楽しかった！", ["今日は京都に行きました。", "楽しかった！"]),
-        ("On 12.03.2025 I paid $4.50 for v2.1. He said \"Go.\" Then left.", None),
+        ('On 12.03.2025 I paid $4.50 for v2.1. He said "Go." Then left.', None),
     ],
 )
 def test_sentences_keep_decimals_abbreviations_lists_and_cjk(

@@ -194,7 +194,12 @@ class PackBuilder:
         return True
 
     def replace(
-        self, key: str, text: str, cites: list[Cite], cap: int | None = None, home: str | None = None
+        self,
+        key: str,
+        text: str,
+        cites: list[Cite],
+        cap: int | None = None,
+        home: str | None = None,
     ) -> bool:
         """Swap the part ``key`` for a longer version if the difference fits."""
         index = next(i for i, p in enumerate(self.parts) if p.key == key)
@@ -213,7 +218,9 @@ class PackBuilder:
         return True
 
     def _remember(self, replaced: tuple[int, Part] | None) -> None:
-        self.history.append((self.refs, dict(self.source_tokens), self.used, replaced, set(self.card_keys)))
+        self.history.append(
+            (self.refs, dict(self.source_tokens), self.used, replaced, set(self.card_keys))
+        )
 
     def undo(self) -> None:
         """Take back the last add or replace (when the rendered pack runs over)."""
@@ -350,7 +357,9 @@ class PackBuilder:
             cites = []
             self.add("about", S.memory_line(memory, cites), cites, cap=cap)
         user_quotes = [
-            Quote(t.node_id, t.message_id, "user", t.create_time, t.text, th.conversation_id, th.title)
+            Quote(
+                t.node_id, t.message_id, "user", t.create_time, t.text, th.conversation_id, th.title
+            )
             for th in threads
             for t in th.turns
             if t.role == "user"
@@ -360,7 +369,9 @@ class PackBuilder:
             user_quotes = [user_quotes[int(i * step)] for i in range(LIFE_TURNS)]
         sheet = life_sheet(user_quotes, [m.text for m in memories] + self.notes)
         if sheet:
-            self.add("about", f"**People, pets, places and projects in {self.who.my} life**", [], cap=cap)
+            self.add(
+                "about", f"**People, pets, places and projects in {self.who.my} life**", [], cap=cap
+            )
             for entry in sheet:
                 cites = []
                 self.add("about", S.life_line(entry, cites), cites, cap=cap)
@@ -381,9 +392,9 @@ class PackBuilder:
     def _label(self, label: str) -> str:
         if self.who.i == "I":
             return label
-        return label.replace("I told ChatGPT about myself", f"{self.who.i} wrote about themselves").replace(
-            "How I asked ChatGPT to respond", f"How {self.who.i} asked you to respond"
-        )
+        return label.replace(
+            "I told ChatGPT about myself", f"{self.who.i} wrote about themselves"
+        ).replace("How I asked ChatGPT to respond", f"How {self.who.i} asked you to respond")
 
     def _later_user_quotes(self, memory: MemoryState) -> list[Quote]:
         out: list[Quote] = []
@@ -401,8 +412,15 @@ class PackBuilder:
             for hit in hits:
                 text = texts.get(hit.rowid, hit.snippet)
                 out.append(
-                    Quote(hit.node_id, hit.message_id, "user", hit.create_time, text,
-                          hit.conversation_id, hit.title)
+                    Quote(
+                        hit.node_id,
+                        hit.message_id,
+                        "user",
+                        hit.create_time,
+                        text,
+                        hit.conversation_id,
+                        hit.title,
+                    )
                 )
         return out
 
@@ -438,7 +456,9 @@ class PackBuilder:
         cap = self.budget // 6 + self.budget // 20
         for register, (user, reply) in self._examples:
             cites: list[Cite] = []
-            self.add("persona", S.example_block(register, user, reply, self.who, cites), cites, cap=cap)
+            self.add(
+                "persona", S.example_block(register, user, reply, self.who, cites), cites, cap=cap
+            )
 
     def threads(self, threads: list[Thread], cap: int, levels: tuple[int, ...]) -> None:
         """Give each thread a card at the first level, then grow them one level at a time."""
@@ -484,8 +504,13 @@ class PackBuilder:
             heading = "- Also said:\n" if carded else f"**{title}** ({when}) [00]\n"
             extra = count_tokens(heading) if new_group else 0
             self.add(
-                "facts", line, cites, key=f"fact:{(fact.node.role or '?')[0]}:{fact.node.node_id}",
-                group=fact.conversation_id, extra=extra, home=fact.conversation_id,
+                "facts",
+                line,
+                cites,
+                key=f"fact:{(fact.node.role or '?')[0]}:{fact.node.node_id}",
+                group=fact.conversation_id,
+                extra=extra,
+                home=fact.conversation_id,
             )
 
     def earlier_instructions(self) -> None:
@@ -493,8 +518,14 @@ class PackBuilder:
         for label, item, (first, last) in self._earlier_instructions:
             cites: list[Cite] = []
             text = S.instruction_block(
-                self._label(label), item["edited_text"] or self._line_breaks(item), first, last, 1,
-                item["conversation_id"], cites, current=False,
+                self._label(label),
+                item["edited_text"] or self._line_breaks(item),
+                first,
+                last,
+                1,
+                item["conversation_id"],
+                cites,
+                current=False,
             )
             self.add("about", text, cites)
 
@@ -505,7 +536,9 @@ class PackBuilder:
         opts = self.options
         self._earlier_instructions: list[tuple[str, dict, tuple]] = []
         ids = self.scope()
-        notes = [i["edited_text"] or i["text"] for i in reader.profile_items(self.conn) if i["included"]]
+        notes = [
+            i["edited_text"] or i["text"] for i in reader.profile_items(self.conn) if i["included"]
+        ]
         self.notes = [i for i in notes if i]
         self.user_name = _user_name(notes)
         if opts.target == "system-prompt":
@@ -521,7 +554,9 @@ class PackBuilder:
         self.persona(ids, whole, notes)
         self.threads(threads, thread_share, (0,))
         # Threads that ran over sessions or long get their detail before the facts.
-        deep = [t for t in threads if t.state and (t.state.sessions > 1 or t.state.user_turns >= 25)]
+        deep = [
+            t for t in threads if t.state and (t.state.sessions > 1 or t.state.user_turns >= 25)
+        ]
         self.threads(deep, thread_share, (1, 2))
         self.facts(threads, ids)
         self.threads(threads, self.budget, (1, 2, 3))
@@ -565,7 +600,11 @@ class PackBuilder:
             user = [t for t in turns if t.role == "user"]
             personal = sum(1 for t in user if _PERSONAL.search(t.text.lower())) / max(1, len(user))
             score = self.meaning.get(cid, 0.0) + 1.5 * personal
-            out.append(Thread(cid, summary.title or "(untitled)", score, thread_state(summary, turns), turns))
+            out.append(
+                Thread(
+                    cid, summary.title or "(untitled)", score, thread_state(summary, turns), turns
+                )
+            )
         if self.meaning:
             # Personal weight (feelings, family, pets in the user's turns) refines the rank.
             out.sort(key=lambda t: -t.score)
@@ -621,16 +660,16 @@ class PackBuilder:
         # The user's own statements first in each group, then the other side's.
         for part in sorted(facts, key=lambda p: p.key.startswith("fact:a:")):
             groups.setdefault(part.group, []).append(part.text)
-        for i, part in enumerate(blocks["threads"]):
-            cid = self.parts_by_text.get(part, "")
+        for i, card_text in enumerate(blocks["threads"]):
+            cid = self.parts_by_text.get(card_text, "")
             if cid in groups:
                 # A card that grew after the facts were chosen may quote one of them already.
-                quoted = set(re.findall(r"(?<=\s)#\d+\b", part))
+                quoted = set(re.findall(r"(?<=\s)#\d+\b", card_text))
                 kept = [f for f in groups.pop(cid) if f.rsplit(" ", 1)[-1] not in quoted]
                 if not kept:
                     continue
                 lines = "\n".join("  " + line for line in kept)
-                blocks["threads"][i] = f"{part}\n- Also said:\n{lines}"
+                blocks["threads"][i] = f"{card_text}\n- Also said:\n{lines}"
         order = sorted(groups, key=lambda cid: (self._title(cid)[1], cid))
         for cid in order:
             title, when = self._title(cid)
@@ -674,7 +713,9 @@ _NAME_NOTE = re.compile(
 )
 
 
-_CJK_NAME_NOTE = re.compile(r"(?:用户叫|我叫|名字是|用户的名字是|名前は)([\u4e00-\u9fff\u30a0-\u30ff]{2,4})")
+_CJK_NAME_NOTE = re.compile(
+    r"(?:用户叫|我叫|名字是|用户的名字是|名前は)([\u4e00-\u9fff\u30a0-\u30ff]{2,4})"
+)
 
 
 def _user_name(notes: list[str]) -> str | None:
@@ -687,6 +728,7 @@ def _user_name(notes: list[str]) -> str | None:
 
 def _remark(line: str, cites: list[Cite], own: list[Cite]) -> str:
     """Re-point the markers of ``line`` (into ``cites``) at a fresh list ``own``."""
+
     def swap(match: re.Match[str]) -> str:
         own.append(cites[int(match.group(1))])
         return f"\x00{len(own) - 1}\x00"

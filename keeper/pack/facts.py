@@ -84,6 +84,7 @@ def candidate_facts(
     out = []
     wanted = query or set()
     if len(turns) > TURN_POOL:
+
         def whole(turn: NodeRow) -> float:
             items = set(terms(turn.text))
             rarity = sum(idf.get(t, 1.0) for t in items) / math.sqrt(len(items) + 3)

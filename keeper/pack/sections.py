@@ -54,12 +54,20 @@ def quoted(quote: Quote, cites: list[Cite], width: int = QUOTE_CHARS) -> str:
 
 # -- about me ---------------------------------------------------------------------------------
 def instruction_block(
-    label: str, text: str, first: float | None, last: float | None, versions: int,
-    conversation_id: str, cites: list[Cite], current: bool = True,
+    label: str,
+    text: str,
+    first: float | None,
+    last: float | None,
+    versions: int,
+    conversation_id: str,
+    cites: list[Cite],
+    current: bool = True,
 ) -> str:
     """One custom-instruction version with its line breaks and period."""
     if current:
-        period = f"in effect since {day(first)}" + (f"; {versions} versions" if versions > 1 else "")
+        period = f"in effect since {day(first)}" + (
+            f"; {versions} versions" if versions > 1 else ""
+        )
     else:
         period = f"earlier version, {day(first)} → {day(last)}"
     body = "\n".join(f"> {line}" if line.strip() else ">" for line in text.strip().splitlines())
@@ -73,7 +81,9 @@ def memory_line(memory: MemoryState, cites: list[Cite]) -> str:
     if memory.superseded_by is None:
         return f"- [{day(memory.first_seen)}] {clip(memory.text, 300)}"
     source = memory.superseded_source
-    later = quoted(source, cites, 160) if source is not None else f"“{clip(memory.superseded_by, 160)}”"
+    later = (
+        quoted(source, cites, 160) if source is not None else f"“{clip(memory.superseded_by, 160)}”"
+    )
     return (
         f"- ~~[{day(memory.first_seen)}] {clip(memory.text, 200)}~~{ref} — superseded "
         f"{day(memory.superseded_when)} by {later}"
@@ -82,7 +92,9 @@ def memory_line(memory: MemoryState, cites: list[Cite]) -> str:
 
 def life_line(entry: LifeEntry, cites: list[Cite], facts: int = 2) -> str:
     """- **Mochi** (pet, cat; 9 mentions): [2025-01-09] “…” [1.4]"""
-    kind = entry.kind + (f", {entry.relation}" if entry.relation and entry.relation not in entry.name else "")
+    kind = entry.kind + (
+        f", {entry.relation}" if entry.relation and entry.relation not in entry.name else ""
+    )
     parts = [f"[{day(q.create_time)}] {quoted(q, cites, 160)}" for q in entry.facts[:facts]]
     mentions = f"{entry.mentions} mention{'s' if entry.mentions != 1 else ''}"
     return f"- **{entry.name}** ({kind}; {mentions}): " + "; ".join(parts)
@@ -169,7 +181,10 @@ def _span(state: ThreadState, who: Person) -> str:
 
 def card(state: ThreadState, level: int, title: str, who: Person, cites: list[Cite]) -> str:
     """A thread's state card; ``level`` 0 (what, where we left off) to 3 (every chapter)."""
-    lines = [f"### {title or '(untitled)'} {mark(cites, state.conversation_id, None)}", _span(state, who)]
+    lines = [
+        f"### {title or '(untitled)'} {mark(cites, state.conversation_id, None)}",
+        _span(state, who),
+    ]
     if state.what:
         lines.append(f"- What it is: {quoted(state.what[0], cites, 200)}")
     if level >= 2 and state.chapters:

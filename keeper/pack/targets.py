@@ -66,7 +66,9 @@ def chatgpt_fields(sections: dict[str, list[str]]) -> dict[str, str]:
     about: list[str] = []
     respond: list[str] = []
     for block in sections.get("about", []):
-        target = respond if "asked ChatGPT to respond" in block or "asked you to" in block else about
+        target = (
+            respond if "asked ChatGPT to respond" in block or "asked you to" in block else about
+        )
         for line in block.splitlines():
             if _STRUCK.search(line) or line.startswith("**Memories**"):
                 continue  # superseded memories are history, not who I am now

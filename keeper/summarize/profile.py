@@ -46,7 +46,8 @@ _RELATION = re.compile(
 )
 _NAMED = re.compile(
     r"\b(?P<rel>cat|dog|kitten|puppy|bird|rabbit|hamster|fish|baby|daughter|son)\s+"
-    r"(?:named|called)\s+(?P<name>[A-Z][a-z]{2,})|\bmy (?P<rel2>cat|dog)\s+(?P<name2>[A-Z][a-z]{2,})"
+    r"(?:named|called)\s+(?P<name>[A-Z][a-z]{2,})"
+    r"|\bmy (?P<rel2>cat|dog)\s+(?P<name2>[A-Z][a-z]{2,})"
 )
 _PLACE = re.compile(
     r"\b(?:in|to|from|visit|visiting|around|near|at)\s+(?P<name>[A-Z][a-z]{2,}(?:\s[A-Z][a-z]{2,})?)"
@@ -62,16 +63,87 @@ _CJK_RELATION = re.compile(
 )
 _CJK_FILLER = frozenset("用户想去要的了在是和我你他她它很也就还")
 _CJK_NAMED = re.compile(r"叫(?P<name>[\u4e00-\u9fff]{2,3})的(?P<rel>橘猫|猫|狗|小狗|猫咪)")
-PETS = frozenset("cat dog kitten puppy bird rabbit hamster fish 猫 狗 ねこ 犬 橘猫 小狗 猫咪".split())
+PETS = frozenset(
+    [
+        "cat",
+        "dog",
+        "kitten",
+        "puppy",
+        "bird",
+        "rabbit",
+        "hamster",
+        "fish",
+        "猫",
+        "狗",
+        "ねこ",
+        "犬",
+        "橘猫",
+        "小狗",
+        "猫咪",
+    ]
+)
 FAMILY_PROJECTS = frozenset(
-    "novel book thesis dissertation project shop business podcast app startup album comic "
-    "picture book game course blog".split(" ")
+    [
+        "novel",
+        "book",
+        "thesis",
+        "dissertation",
+        "project",
+        "shop",
+        "business",
+        "podcast",
+        "app",
+        "startup",
+        "album",
+        "comic",
+        "picture",
+        "book",
+        "game",
+        "course",
+        "blog",
+    ]
 )
 _NOT_PLACES = frozenset(
-    "The This That What When Where Why How Yes Okay Monday Tuesday Wednesday Thursday "
-    "Friday Saturday Sunday January February March April May June July August September "
-    "October November December Christmas English Japanese Chinese French German Spanish "
-    "ChatGPT GPT".split()
+    [
+        "The",
+        "This",
+        "That",
+        "What",
+        "When",
+        "Where",
+        "Why",
+        "How",
+        "Yes",
+        "Okay",
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+        "Christmas",
+        "English",
+        "Japanese",
+        "Chinese",
+        "French",
+        "German",
+        "Spanish",
+        "ChatGPT",
+        "GPT",
+    ]
 )
 
 
@@ -235,7 +307,10 @@ def life_sheet(
     out = []
     for key, entry in entries.items():
         found = mentions.get(key, [])
-        if entry.kind == "place" and len({q.conversation_id + str(q.create_time) for q, _ in found}) < 2:
+        if (
+            entry.kind == "place"
+            and len({q.conversation_id + str(q.create_time) for q, _ in found}) < 2
+        ):
             continue  # a place named once is usually an aside
         if not found:
             continue

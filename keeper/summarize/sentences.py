@@ -21,9 +21,58 @@ from __future__ import annotations
 import re
 
 _ABBREVIATIONS = frozenset(
-    "mr mrs ms dr prof sr jr st vs etc e.g i.e eg ie approx no nos fig cf al inc ltd co "
-    "jan feb mar apr jun jul aug sep sept oct nov dec mt ft lb lbs oz min max dept est "
-    "a.m p.m am pm u.s u.k".split()
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "sr",
+        "jr",
+        "st",
+        "vs",
+        "etc",
+        "e.g",
+        "i.e",
+        "eg",
+        "ie",
+        "approx",
+        "no",
+        "nos",
+        "fig",
+        "cf",
+        "al",
+        "inc",
+        "ltd",
+        "co",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "mt",
+        "ft",
+        "lb",
+        "lbs",
+        "oz",
+        "min",
+        "max",
+        "dept",
+        "est",
+        "a.m",
+        "p.m",
+        "am",
+        "pm",
+        "u.s",
+        "u.k",
+    ]
 )
 _LIST_MARK = re.compile(r"^\s*(?:[-*•·>]+|\d{1,3}[.)](?=\s)|#{1,6}(?=\s)|[a-zA-Z][.)](?=\s))\s*")
 _END = re.compile(r"([.!?…]+)([\"'”’»)\]]*)\s+(?=[\"'“‘«(\[]?[A-Z0-9\u3040-\u30ff\u4e00-\u9fff])")
@@ -37,7 +86,7 @@ def _abbreviation(before: str) -> bool:
     if word in _ABBREVIATIONS:
         return True
     # An initial ("J. Smith") or an abbreviation with inner dots ("U.S").
-    return len(word) == 1 and word.isalpha() or bool(re.fullmatch(r"(?:[a-z]\.)+[a-z]", word))
+    return (len(word) == 1 and word.isalpha()) or bool(re.fullmatch(r"(?:[a-z]\.)+[a-z]", word))
 
 
 def _split_line(line: str) -> list[str]:

@@ -224,9 +224,7 @@ def _chapter_lines(
     return out
 
 
-def _open(
-    summary: Summary, turns: list[NodeRow], last_session: int, limit: int = 3
-) -> list[Quote]:
+def _open(summary: Summary, turns: list[NodeRow], last_session: int, limit: int = 3) -> list[Quote]:
     user_terms = [(i, set(terms(t.text))) for i, t in enumerate(turns) if t.role == "user"]
     postings: dict[str, list[int]] = {}
     for pos, (_, mine) in enumerate(user_terms):
@@ -263,7 +261,9 @@ def _open(
     return found[-limit:]
 
 
-def _decided(summary: Summary, turns: list[NodeRow], limit: int = 3) -> list[tuple[Quote, Quote | None]]:
+def _decided(
+    summary: Summary, turns: list[NodeRow], limit: int = 3
+) -> list[tuple[Quote, Quote | None]]:
     found: list[tuple[Quote, Quote | None]] = []
     for i, turn in enumerate(turns):
         if turn.role != "user":

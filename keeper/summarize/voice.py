@@ -11,11 +11,11 @@ each short enough to quote whole.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import statistics
-from collections import Counter, defaultdict
-import hashlib
+from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 
 import apsw
@@ -42,23 +42,119 @@ _CJK_NAME = r"([\u4e00-\u9fff\u30a0-\u30ff]{2,4})"
 _CJK_START = re.compile(rf"^{_CJK_NAME}[，,、]")
 _CJK_AFTER_COMMA = re.compile(rf"(?<=[，,、])\s*{_CJK_NAME}(?=[。！？!?…~～，,]|——|\s|$)")
 _CJK_NOT_NAMES = frozenset(
-    "谢谢 没关系 好的 今天 明天 昨天 现在 真的 其实 然后 所以 但是 不过 可是 好吧 嗯嗯 哈哈 "
-    "慢慢说 对了 还有 晚安 早安 你好 加油 太好了 太棒了 欢迎回来 那就定了 没事 是的 当然 "
-    "ありがとう おやすみ こんにちは".split()
+    [
+        "谢谢",
+        "没关系",
+        "好的",
+        "今天",
+        "明天",
+        "昨天",
+        "现在",
+        "真的",
+        "其实",
+        "然后",
+        "所以",
+        "但是",
+        "不过",
+        "可是",
+        "好吧",
+        "嗯嗯",
+        "哈哈",
+        "慢慢说",
+        "对了",
+        "还有",
+        "晚安",
+        "早安",
+        "你好",
+        "加油",
+        "太好了",
+        "太棒了",
+        "欢迎回来",
+        "那就定了",
+        "没事",
+        "是的",
+        "当然",
+        "ありがとう",
+        "おやすみ",
+        "こんにちは",
+    ]
 )
 _WORD = re.compile(r"[a-z']+")
 _URL = re.compile(r"\S+@\S+|https?://\S+|www\.\S+")
 _PHRASE_STOP = frozenset(
-    "i you me my your we our it its a an the and or but of to in on at for is are was were be "
-    "so that this with as if just it's i'm you're that's what how do did not no yes".split()
+    [
+        "i",
+        "you",
+        "me",
+        "my",
+        "your",
+        "we",
+        "our",
+        "it",
+        "its",
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "for",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "so",
+        "that",
+        "this",
+        "with",
+        "as",
+        "if",
+        "just",
+        "it's",
+        "i'm",
+        "you're",
+        "that's",
+        "what",
+        "how",
+        "do",
+        "did",
+        "not",
+        "no",
+        "yes",
+    ]
 )
 _COMMON_PHRASE = frozenset(
-    "thank you|let me know|i think|you can|of course|a lot|right now|good night|i know|"
-    "i love|you are|make sure|feel free|a little|at least|i hope|so much|sounds like".split("|")
+    [
+        "thank you",
+        "let me know",
+        "i think",
+        "you can",
+        "of course",
+        "a lot",
+        "right now",
+        "good night",
+        "i know",
+        "i love",
+        "you are",
+        "make sure",
+        "feel free",
+        "a little",
+        "at least",
+        "i hope",
+        "so much",
+        "sounds like",
+    ]
 )
 _COMFORT = re.compile(
     r"\b(?:sad|tired|exhausted|hurt|cry|crying|cried|rejected|anxious|anxiety|can'?t sleep|"
-    r"lonely|scared|stressed|awful|a lot today|bad day|miss (?:her|him|them))\b|难过|累|哭|寂しい|疲れ"
+    r"lonely|scared|stressed|awful|a lot today|bad day|miss (?:her|him|them))\b"
+    r"|难过|累|哭|寂しい|疲れ"
 )
 _CELEBRATE = re.compile(
     r"!!|\b(?:we made it|big news|i did it|finished|got the job|loved|went to the printer|"
@@ -77,12 +173,18 @@ _CHOICE_Q = re.compile(r"\b(?:do you want|would you like|want)\b[^?]{0,80}\bor\b
 _BEHAVIOURS = (
     (_CHOICE_Q, "ask whether I want one thing or another (e.g. to vent or to problem-solve)"),
     (re.compile(r"\b(?:i'?m so proud|proud of you)\b"), "say you are proud of me"),
-    (re.compile(r"\b(?:try|start with|first,?)\b[^.]{0,60}\b(?:tonight|tomorrow|one)\b"),
-     "turn a problem into one small concrete step"),
-    (re.compile(r"\b(?:do you remember|remember when|that night in)\b"),
-     "remember earlier moments and bring them back"),
-    (re.compile(r"\b(?:it'?s okay to|it'?s normal to|would sting anyone|of course you)\b"),
-     "name my feeling before you advise"),
+    (
+        re.compile(r"\b(?:try|start with|first,?)\b[^.]{0,60}\b(?:tonight|tomorrow|one)\b"),
+        "turn a problem into one small concrete step",
+    ),
+    (
+        re.compile(r"\b(?:do you remember|remember when|that night in)\b"),
+        "remember earlier moments and bring them back",
+    ),
+    (
+        re.compile(r"\b(?:it'?s okay to|it'?s normal to|would sting anyone|of course you)\b"),
+        "name my feeling before you advise",
+    ),
 )
 EXAMPLE_WORDS = 90
 PHRASE_TURNS = 500  # turns per side mined for shared phrases (evenly spaced)
@@ -116,7 +218,9 @@ class Voice:
         def trait(item: dict | None) -> PersonaTrait | None:
             if item is None:
                 return None
-            return PersonaTrait(item["label"], item["count"], [Quote(**q) for q in item["examples"]])
+            return PersonaTrait(
+                item["label"], item["count"], [Quote(**q) for q in item["examples"]]
+            )
 
         def traits(items: list[dict]) -> list[PersonaTrait]:
             return [t for t in (trait(i) for i in items) if t is not None]
@@ -178,13 +282,15 @@ def assistant_name(
 
 
 _CJK_SIGNATURE = re.compile(r"——\s*([\u4e00-\u9fff\u30a0-\u30ff]{1,4})\s*$")
-_CJK_CALLS = re.compile(r"(?:称|叫)(?:助手|你|它)?(?:为)?[“「\"']([^”」\"']{1,6})[”」\"']|[「“]([^」”]{1,6})[」”]と呼")
+_CJK_CALLS = re.compile(
+    r"(?:称|叫)(?:助手|你|它)?(?:为)?[“「\"']([^”」\"']{1,6})[”」\"']|[「“]([^」”]{1,6})[」”]と呼"
+)
 
 
 def cjk_vocatives(text: str) -> list[str]:
     """Forms of address in a CJK turn: a name opening a sentence before a comma ("阿澈，你在
     吗？") or standing alone after one ("晚安，小太阳。"); common words left out."""
-    out = []
+    out: list[str] = []
     for clause in re.split(r"(?<=[。！？!?\n])", text):
         clause = clause.strip()
         found = [m.group(1) for m in _CJK_START.finditer(clause)]
@@ -221,6 +327,7 @@ def closing_lines(replies: list[Quote], limit: int = 2) -> list[PersonaTrait]:
         last = glue.join(tail[-2:]).strip() if len(tail) > 1 and len(tail[-1]) < 8 else tail[-1]
         if 2 <= len(last) <= 40:
             found[last].append(reply)
+
     def sessions(quotes: list[Quote]) -> int:
         return len({(q.conversation_id, int((q.create_time or 0) // 86400)) for q in quotes})
 
@@ -307,7 +414,9 @@ def shared_phrases(
     out = []
     for gram in picked:
         hits = [q for q, grams in seen if gram in grams]
-        out.append(PersonaTrait(gram, len(hits), sorted(hits, key=lambda q: q.create_time or 0)[:2]))
+        out.append(
+            PersonaTrait(gram, len(hits), sorted(hits, key=lambda q: q.create_time or 0)[:2])
+        )
     return out
 
 
@@ -345,7 +454,8 @@ def _examples(pairs: list[tuple[Quote | None, Quote]]) -> dict[str, tuple[Quote,
         kind = register(user.text)
         # Prefer replies that show the voice: warmth, a question back, a sign-off.
         score = (
-            ("?" in reply.text) + 2 * bool(re.search(r"[\U0001f300-\U0001faff❤💛🌙]", reply.text))
+            ("?" in reply.text)
+            + 2 * bool(re.search(r"[\U0001f300-\U0001faff❤💛🌙]", reply.text))
             + bool(re.search(r"\b(?:you|your)\b", reply.text.lower()))
             - words / 200
         )
@@ -404,8 +514,15 @@ def build_voice(
     """The voice of ``model`` (or every model) in ``conversations`` (None: the archive);
     cached until the archive changes."""
     digest = hashlib.sha1(
-        orjson.dumps([model, sorted(conversations or []), conversations is None, notes,
-                      sorted(user_name_hints)])
+        orjson.dumps(
+            [
+                model,
+                sorted(conversations or []),
+                conversations is None,
+                notes,
+                sorted(user_name_hints),
+            ]
+        )
     ).hexdigest()
     key = f"voice:{digest}"
     cached = continuity.cached_value(conn, key)
@@ -450,7 +567,7 @@ def _build_voice(
         p for p in shared_phrases(users, replies, idf, limit=10) if p.label not in nicknames
     ][:8]
     voice.behaviours = behaviours(replies)
-    for user, reply in pairs:
+    for user, _ in pairs:
         if user is not None and _PUSHBACK.search(user.text.lower().strip()):
             voice.pushback.append(user)
     voice.pushback = voice.pushback[-4:]

@@ -58,7 +58,10 @@ SESSIONS: list[tuple[tuple[int, int, int, int], list[tuple[str, str]]]] = [
                 "医生说它很健康，现在3.5公斤，是一只结实的小胖猫。",
                 "3.5公斤的结实小胖猫！替我摸摸团子的头，小太阳。",
             ),
-            ("它在航空箱里叫了一路，现在在生我的气。", "猫咪生气最多半天，晚饭的时候就会原谅你啦。"),
+            (
+                "它在航空箱里叫了一路，现在在生我的气。",
+                "猫咪生气最多半天，晚饭的时候就会原谅你啦。",
+            ),
         ],
     ),
     (
@@ -69,7 +72,10 @@ SESSIONS: list[tuple[tuple[int, int, int, int], list[tuple[str, str]]]] = [
                 "哇！四月的京都正好赶上樱花的尾巴。一个人去也很好，可以慢慢画。",
             ),
             ("你觉得我第一天去哪里好？", "第一天可以去清水寺，早上七点前人很少，光线也好。"),
-            ("好主意，就这样！", "那就定了：第一天清水寺。记得带上你的小水彩盒。晚安，小太阳。——阿澈"),
+            (
+                "好主意，就这样！",
+                "那就定了：第一天清水寺。记得带上你的小水彩盒。晚安，小太阳。——阿澈",
+            ),
         ],
     ),
     (
@@ -83,7 +89,10 @@ SESSIONS: list[tuple[tuple[int, int, int, int], list[tuple[str, str]]]] = [
                 "伏见稻荷的清晨，只有我和乌鸦。还有，我在一家小面馆用日语点了荞麦面。",
                 "只有你和乌鸦，还有一千座鸟居。我都能想象那个画面。用日语点餐也太勇敢了！",
             ),
-            ("我有点想团子，邻居说它一直睡在我的毛衣上。", "它在替你看家呢，小太阳。回去给它一个大大的拥抱。"),
+            (
+                "我有点想团子，邻居说它一直睡在我的毛衣上。",
+                "它在替你看家呢，小太阳。回去给它一个大大的拥抱。",
+            ),
         ],
     ),
     (
@@ -124,7 +133,9 @@ def build_conversation(seed: int = 3) -> dict:
 
 def one_off(seed: int = 3) -> dict:
     """A one-off question in the same archive (never a thread that matters)."""
-    b = ConversationBuilder("zh-egg", seed=seed, title="煮鸡蛋", start=epoch(2025, 3, 3, 8), era="2025")
+    b = ConversationBuilder(
+        "zh-egg", seed=seed, title="煮鸡蛋", start=epoch(2025, 3, 3, 8), era="2025"
+    )
     p = b.system(b.root())
     p = b.user(p, "溏心蛋要煮几分钟？", key="u1")
     p = b.assistant(p, "水开后放蛋，中火煮六分半钟，然后马上泡冰水。", key="a1")
