@@ -361,3 +361,15 @@ def test_cli_profile_and_persona(tmp_path, capsys: pytest.CaptureFixture[str]) -
         by_model = dict(reopened.stats()["messages_by_model"])
         assert reader.list_conversations(reopened.conn)
     assert data["messages"] <= by_model["gpt-5"]
+
+
+def test_token_counts_match_the_wrapper() -> None:
+    import bpe_openai
+
+    wrapper = bpe_openai.get_encoding("o200k_base")
+    for text in (
+        "Sleep soft, Mika. 🌙 — Sol",
+        "晚安，小太阳。——阿澈 今日は京都に行きました。",
+        "0675064b-0494-5d6d-a770-c67df54026cb [3.2] #12 ~~struck~~\n> quoted",
+    ):
+        assert count_tokens(text) == len(wrapper.encode(text))

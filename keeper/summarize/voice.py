@@ -187,7 +187,7 @@ _BEHAVIOURS = (
     ),
 )
 EXAMPLE_WORDS = 90
-PHRASE_TURNS = 500  # turns per side mined for shared phrases (evenly spaced)
+PHRASE_TURNS = 300  # turns per side mined for shared phrases (evenly spaced)
 PHRASE_EDGE = 40  # words from each end of a long turn
 
 
