@@ -153,7 +153,8 @@ _COMMON_PHRASE = frozenset(
 )
 _COMFORT = re.compile(
     r"\b(?:sad|tired|exhausted|hurt|cry|crying|cried|rejected|anxious|anxiety|can'?t sleep|"
-    r"lonely|scared|stressed|awful|a lot today|bad day|miss (?:her|him|them))\b"
+    r"lonely|scared|stressed|awful|a lot today|was a lot|bad day|hard day|rough day|"
+    r"can'?t stop|miss (?:her|him|them))\b"
     r"|难过|累|哭|寂しい|疲れ"
 )
 _CELEBRATE = re.compile(
@@ -434,7 +435,8 @@ def behaviours(replies: list[Quote], limit: int = 4) -> list[PersonaTrait]:
 def register(user_text: str) -> str:
     """comfort, celebration, critique or everyday, from the user's message."""
     lowered = user_text.lower()
-    if _COMFORT.search(lowered):
+    happy = re.search(r"\b(?:in a good way|happy tears|good tears)\b", lowered)
+    if _COMFORT.search(lowered) and not happy:
         return "comfort"
     if _CELEBRATE.search(lowered) or _CELEBRATE.search(user_text):
         return "celebration"
