@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import errno
-import fcntl
 import hashlib
-import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -18,7 +16,9 @@ import apsw
 from keeper.archive import AssetIndex, ExportSource, RawRecord, open_export
 from keeper.archive.container import READ_ERRORS
 from keeper.assetstore import copy_asset
+from keeper.config import DEFAULT_IMPORT_BATCH_NODES
 from keeper.errors import InputError, KeeperError, RecordError, StoreError
+from keeper.model import INCOMPLETE_SOURCE, AnomalyKind
 from keeper.parse.conversation import ParsedConversation, parse_conversation
 from keeper.parse.jsontext import loads_conversation
 from keeper.paths import DataPaths
@@ -26,8 +26,8 @@ from keeper.progress import Progress
 from keeper.store.writer import NEW, UNCHANGED, UPDATED, ArchiveWriter, finish_import, start_import
 
 # A write transaction commits after this many nodes or seconds, whichever comes first: a
-# crash loses at most that much work. $KEEPER_IMPORT_BATCH_NODES tunes it.
-BATCH_NODES = int(os.environ.get("KEEPER_IMPORT_BATCH_NODES", "20000"))
+# crash loses at most that much work. The import_batch_nodes setting tunes it.
+BATCH_NODES = DEFAULT_IMPORT_BATCH_NODES
 BATCH_SECONDS = 2.0
 MAX_LISTED = 500  # anomalies and missing assets listed one by one; counts stay complete
 
@@ -55,16 +55,17 @@ class ImportReport:
     elapsed_s: float = 0.0
     import_id: int | None = None
 
-    def anomaly(self, kind: str, detail: str, **where: str | None) -> None:
+    def anomaly(self, kind: AnomalyKind, detail: str, **where: str | None) -> None:
         """Count an anomaly and list it while the list is short."""
-        self.anomaly_counts[kind] += 1
+        name = kind.value  # plain strings in the report and its JSON
+        self.anomaly_counts[name] += 1
         if len(self.anomalies) < MAX_LISTED:
-            self.anomalies.append({"kind": kind, "detail": detail, **where})
+            self.anomalies.append({"kind": name, "detail": detail, **where})
 
     def fail(self, origin: str, error: str, conversation_id: str | None = None) -> None:
         """Record a conversation that could not be imported."""
         self.conversations["failed"] += 1
-        self.anomaly_counts["failed_record"] += 1
+        self.anomaly_counts[AnomalyKind.FAILED_RECORD.value] += 1
         if len(self.failed) < MAX_LISTED:
             self.failed.append(
                 {"origin": origin, "conversation_id": conversation_id, "error": error}
@@ -116,24 +117,6 @@ class ImportReport:
         }
 
 
-@contextmanager
-def import_lock(paths: DataPaths) -> Iterator[None]:
-    """Hold the one-import-at-a-time lock, or refuse with a clear message."""
-    lock_path = paths.db.with_name(paths.db.name + ".import-lock")
-    fd = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o600)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as error:
-            raise KeeperError(
-                f"Another keeper import is already writing to {paths.db}.",
-                "Wait for it to finish (searching works meanwhile), then run this import again.",
-            ) from error
-        yield
-    finally:
-        os.close(fd)
-
-
 class Importer:
     """Runs one import of one or more export paths into an open database."""
 
@@ -144,9 +127,11 @@ class Importer:
         *,
         show_progress: bool = True,
         on_progress: Callable[[int, int], None] | None = None,
+        batch_nodes: int = BATCH_NODES,
     ) -> None:
         self.conn = conn
         self.paths = paths
+        self.batch_nodes = batch_nodes
         self.show_progress = show_progress
         self.on_progress = on_progress
         self.report = ImportReport()
@@ -201,10 +186,7 @@ class Importer:
             self._store_aux_files(source, writer)
             for anomaly in source.anomalies:
                 self.report.anomaly(anomaly.kind, anomaly.detail, where=anomaly.where)
-            incomplete = any(
-                a.kind in ("missing_shard", "truncated_zip", "truncated_json", "unreadable_member")
-                for a in source.anomalies
-            )
+            incomplete = any(a.kind in INCOMPLETE_SOURCE for a in source.anomalies)
             entry["conversations"] = len(seen)
             if incomplete:
                 entry["incomplete"] = True
@@ -247,7 +229,10 @@ class Importer:
                     pending_nodes += len(conv.nodes)
                     if conv.update_time is not None:
                         newest = max(newest or conv.update_time, conv.update_time)
-                if pending_nodes >= BATCH_NODES or time.monotonic() - batch_started > BATCH_SECONDS:
+                if (
+                    pending_nodes >= self.batch_nodes
+                    or time.monotonic() - batch_started > BATCH_SECONDS
+                ):
                     writer.commit()
                     writer.begin()
                     pending_nodes = 0
@@ -308,7 +293,7 @@ class Importer:
         if result.status == NEW:
             self.report.profile_items += len(conv.profile)
         for node in conv.nodes:
-            self.report.nodes_by_kind[node.kind] += 1
+            self.report.nodes_by_kind[str(node.kind)] += 1
         for issue in conv.issues:
             self.report.anomaly(
                 issue.kind,
@@ -366,10 +351,10 @@ class Importer:
             # savepoint) gets its files when the import is run again.
             if isinstance(error, OSError) and error.errno in _DISK_FULL:
                 raise self._write_failed(error) from error
-            self.report.anomaly("unreadable_asset", str(error), where=member.member)
+            self.report.anomaly(AnomalyKind.UNREADABLE_ASSET, str(error), where=member.member)
             return None, None
         except KeeperError as error:
-            self.report.anomaly("unreadable_asset", str(error), where=member.member)
+            self.report.anomaly(AnomalyKind.UNREADABLE_ASSET, str(error), where=member.member)
             return None, None
         writer.add_asset(sha, size, member.mime, relpath)
         self.report.assets["copied"] += 1

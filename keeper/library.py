@@ -3,36 +3,34 @@
 from __future__ import annotations
 
 import glob
-import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 import apsw
-import orjson
 
+from keeper.config import Settings, load_settings
 from keeper.errors import InputError, UsageError
+from keeper.model import SearchResult
 from keeper.pack.options import Pack, PackOptions
 from keeper.paths import DataPaths, resolve_paths
 from keeper.store import open_connection, reader
 from keeper.store.filters import Filters
+from keeper.store.lock import write_lock
 from keeper.summarize.model import Persona, Summary
 
 if TYPE_CHECKING:
     from keeper.embed.job import EmbedReport
     from keeper.embed.model import Embedder
     from keeper.importer import ImportReport
-    from keeper.search import Hit
 
 
 def import_lock(paths: DataPaths) -> AbstractContextManager[None]:
-    """The archive's one-writer-at-a-time lock. keeper.importer (archive readers, numpy)
-    loads only when something writes, so opening the TUI or searching stays quick."""
-    from keeper.importer import import_lock as lock
-
-    return lock(paths)
+    """The archive's one-writer-at-a-time lock (keeper.store's; embedding, forgetting and
+    scrubbing take it without loading the importer)."""
+    return write_lock(paths)
 
 
 def default_inputs(folder: Path = Path("exports")) -> list[Path]:
@@ -47,27 +45,34 @@ def default_inputs(folder: Path = Path("exports")) -> list[Path]:
     return found
 
 
-def model_cache_dir(paths: DataPaths) -> Path:
-    """Where built model copies (ONNX) are cached: ``$KEEPER_MODEL_CACHE`` or beside the DB."""
-    chosen = os.environ.get("KEEPER_MODEL_CACHE")
+def model_cache_dir(paths: DataPaths, settings: Settings | None = None) -> Path:
+    """Where built model copies (ONNX) are cached: the ``model_cache`` setting, else
+    ``models/`` beside the database."""
+    chosen = (settings or load_settings()).model_cache
     return Path(chosen).expanduser() if chosen else paths.data_dir / "models"
 
 
 class Library:
     """An open keeper archive."""
 
-    def __init__(self, paths: DataPaths, conn: apsw.Connection) -> None:
+    def __init__(
+        self, paths: DataPaths, conn: apsw.Connection, settings: Settings | None = None
+    ) -> None:
         self.paths = paths
         self.conn = conn
-        self.search_note = ""
+        self.settings = settings or load_settings()
         self._embedder: Embedder | None = None
         self._embedder_key: tuple[str | None, str | None, str | None] | None = None
 
     @classmethod
-    def open(cls, db: str | None = None, *, create: bool = True) -> Library:
-        """Open (or create) the archive at ``db``, ``$KEEPER_DB`` or the default location."""
-        paths = resolve_paths(db)
-        return cls(paths, open_connection(paths, create=create))
+    def open(
+        cls, db: str | None = None, *, create: bool = True, settings: Settings | None = None
+    ) -> Library:
+        """Open (or create) the archive at ``db``, else where ``settings`` (default: resolved
+        now from the config file and ``KEEPER_*``) say, else at the default location."""
+        settings = (settings or load_settings()).with_flags(db=db)
+        paths = resolve_paths(settings.db)
+        return cls(paths, open_connection(paths, create=create), settings)
 
     def close(self) -> None:
         """Close the database connection."""
@@ -107,7 +112,11 @@ class Library:
 
         with import_lock(self.paths):
             importer = Importer(
-                self.conn, self.paths, show_progress=show_progress, on_progress=on_progress
+                self.conn,
+                self.paths,
+                show_progress=show_progress,
+                on_progress=on_progress,
+                batch_nodes=self.settings.import_batch_nodes,
             )
             return importer.run(inputs)
 
@@ -127,7 +136,9 @@ class Library:
 
         if model is None:
             stored = active_model(self.conn)
-            model = stored.name if stored else None
+            model = stored.name if stored else self.settings.embed_model
+        device = device or self.settings.embed_device
+        backend = backend or self.settings.embed_backend
         key = (model, device, backend)
         if self._embedder is None or self._embedder_key != key:
             self._embedder = load_embedder(
@@ -135,7 +146,7 @@ class Library:
                 allow_download=allow_download,
                 device=device,
                 backend=backend,
-                cache_dir=model_cache_dir(self.paths),
+                cache_dir=model_cache_dir(self.paths, self.settings),
             )
             self._embedder_key = key
         return self._embedder
@@ -186,45 +197,49 @@ class Library:
         mode: str | None = None,
         limit: int = 20,
         embedding_model: str | None = None,
-    ) -> list[Hit]:
+    ) -> SearchResult:
         """Message-level hits for ``query``. ``mode`` None means hybrid when vectors exist,
         else keyword. When semantic retrieval cannot run (nothing embedded, model missing)
-        the search falls back to keywords; :attr:`search_note` then says why, and it says
+        the search falls back to keywords; the result's ``note`` then says why, and it says
         how much is embedded while embedding is incomplete."""
         # Imported here: keeper.search brings numpy, which the TUI must not wait for at start.
         from keeper.search import search
 
-        self.search_note = ""
+        def keywords(note: str = "") -> SearchResult:
+            hits = search(self.conn, query, filters, mode="keyword", limit=limit)
+            return SearchResult(tuple(hits), note)
+
         if mode == "keyword":
-            return search(self.conn, query, filters, mode="keyword", limit=limit)
+            return keywords()
         from keeper.errors import ModelError
 
         status = self.embedding_status()
         if not status["embedded"]:
             if mode is not None:
-                self.search_note = (
+                return keywords(
                     f"Nothing is embedded yet; {mode} search fell back to keywords "
                     "(run `keeper embed`)."
                 )
-            elif status["embeddable"]:
-                self.search_note = (
+            if status["embeddable"]:
+                return keywords(
                     f"0 of {status['embeddable']:,} messages are embedded: keyword results "
                     "only (`keeper embed` adds search by meaning)."
                 )
-            return search(self.conn, query, filters, mode="keyword", limit=limit)
+            return keywords()
         try:
             encoder = self.embedder(embedding_model)
         except ModelError as error:
-            self.search_note = f"{error.message} Searched by keywords only."
-            return search(self.conn, query, filters, mode="keyword", limit=limit)
+            return keywords(f"{error.message} Searched by keywords only.")
+        note = ""
         if not status["complete"]:
-            self.search_note = (
+            note = (
                 f"{status['embedded']:,} of {status['embeddable']:,} messages are embedded; "
                 "`keeper embed` finishes the rest."
             )
-        return search(
+        hits = search(
             self.conn, query, filters, mode=mode or "hybrid", limit=limit, encoder=encoder
         )
+        return SearchResult(tuple(hits), note)
 
     def conversations(
         self,
@@ -283,7 +298,7 @@ class Library:
         from keeper.summarize.engine import summarize_conversation
 
         conv, _ = self.conversation(conversation_id)
-        return summarize_conversation(self.conn, conv.id, llm_url=llm_url)
+        return summarize_conversation(self.conn, conv.id, llm=self.settings.llm_endpoint(llm_url))
 
     def set_profile_item(
         self, item_id: int, *, included: bool | None = None, edited_text: str | None = None
@@ -312,7 +327,7 @@ class Library:
 
     def export_markdown(self, out_dir: Path, filters: Filters = Filters()) -> int:
         """One Obsidian-friendly Markdown file per conversation in ``out_dir``; the count."""
-        from keeper.pack.markdown_export import export_markdown
+        from keeper.export.markdown import export_markdown
 
         return export_markdown(self, out_dir, filters)
 
@@ -325,21 +340,19 @@ class Library:
         only_model: str | None = None,
     ) -> int:
         """Visible threads as chat fine-tuning JSONL (``openai`` or ``sharegpt``); the count."""
-        from keeper.pack.chat_export import export_chat_jsonl
+        from keeper.export.chat_jsonl import export_chat_jsonl
 
         return export_chat_jsonl(self, out, filters, style=style, only_model=only_model)
 
     def export_chatgpt(self, out: IO[bytes], filters: Filters = Filters()) -> int:
         """Write a ChatGPT-format ``conversations.json`` (the round trip); returns the count."""
-        count = 0
-        out.write(b"[")
-        for conversation in reader.export_raw_conversations(self.conn, filters):
-            if count:
-                out.write(b",\n")
-            out.write(orjson.dumps(conversation))
-            count += 1
-        out.write(b"]\n")
-        return count
+        from keeper.export.chatgpt import export_chatgpt
+
+        return export_chatgpt(self, out, filters)
+
+    def raw_conversations(self, filters: Filters = Filters()) -> Iterator[dict[str, Any]]:
+        """The conversations matching ``filters`` as imported (ChatGPT JSON)."""
+        return reader.export_raw_conversations(self.conn, filters)
 
     def doctor(self) -> dict:
         """Versions, capabilities and locations, for `keeper doctor`."""

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import platformdirs
 
-DB_ENV = "KEEPER_DB"
 DB_NAME = "keeper.db"
 
 
@@ -27,8 +26,9 @@ class DataPaths:
 
 
 def resolve_paths(db_option: str | None = None) -> DataPaths:
-    """Resolve the database path: ``--db`` beats ``$KEEPER_DB`` beats the platform data dir."""
-    chosen = db_option or os.environ.get(DB_ENV)
+    """The database at ``db_option`` (already resolved by keeper.config: ``--db`` beats
+    ``$KEEPER_DB`` beats the config file), else in the platform data dir."""
+    chosen = db_option
     if chosen:
         db = Path(chosen).expanduser().resolve()
         return DataPaths(db=db, assets=db.parent / f"{db.stem}-assets", is_default=False)

@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from keeper.parse.content_types import MESSAGE, STRUCTURAL
 from keeper.store.reader import ConversationRow, NodeRow
 from keeper.thread import ConversationTree
+from keeper.timefmt import display as format_time
+from keeper.timefmt import iso_utc as iso_time
 
-
-def format_time(epoch: float | None, *, seconds: bool = False) -> str:
-    """Local date and time for people ("2024-05-01 14:03"), or "" when unknown."""
-    if epoch is None:
-        return ""
-    stamp = datetime.fromtimestamp(epoch, tz=UTC).astimezone()
-    return stamp.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
-
-
-def iso_time(epoch: float | None) -> str | None:
-    """ISO 8601 UTC, for JSON output."""
-    if epoch is None:
-        return None
-    return datetime.fromtimestamp(epoch, tz=UTC).isoformat().replace("+00:00", "Z")
+__all__ = ["conversation_json", "conversation_markdown", "format_time", "iso_time", "speaker"]
 
 
 def speaker(node: NodeRow) -> str:

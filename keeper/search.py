@@ -8,13 +8,14 @@ keywords (see :data:`DEFAULT_FUSION`; weights measured on locomo-dev with
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import apsw
 import numpy as np
 
 from keeper.errors import UsageError
+from keeper.model import Hit as Hit  # re-exported: Hit lived here
 from keeper.snippet import make_snippet
 from keeper.store import reader, vectors
 from keeper.store.filters import Filters
@@ -49,29 +50,6 @@ class Fusion:
 
 
 DEFAULT_FUSION = Fusion()
-
-
-@dataclass(slots=True)
-class Hit:
-    """One matching message."""
-
-    conversation_id: str
-    message_id: str
-    node_id: str
-    title: str
-    role: str | None
-    model: str | None
-    create_time: float | None
-    score: float
-    snippet: str
-    highlights: list[list[int]] = field(default_factory=list)
-    rowid: int = 0
-
-    def as_dict(self) -> dict:
-        """The JSON shape of a hit (``keeper search --json``)."""
-        data = asdict(self)
-        data.pop("rowid")
-        return data
 
 
 def _hit(row: reader.KeywordRow, score: float, terms: tuple[str, ...]) -> Hit:

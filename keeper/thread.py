@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from keeper.model import NodeKind
 from keeper.store.reader import NodeRow
 
 
@@ -83,6 +84,18 @@ class ConversationTree:
             out.append(self.nodes[current])
             stack.extend(reversed(self.children.get(current, [])))
         return out
+
+
+def visible_turns(rows: list[NodeRow]) -> list[NodeRow]:
+    """User and assistant messages of the visible thread that have text."""
+    return [
+        n
+        for n in ConversationTree.build(rows).thread()
+        if n.kind == NodeKind.MESSAGE
+        and not n.hidden
+        and n.role in ("user", "assistant")
+        and n.text.strip()
+    ]
 
 
 def _time(row: NodeRow) -> float:

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from keeper.paths import DataPaths, resolve_paths
 
@@ -13,6 +14,11 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 PEER_FIXTURES = SHARED / "fixtures" / "peers"
 SAMPLE_EXPORT = REPO / "exports" / "sample-export.zip"
+
+# No per-example deadline: on a shared 2-core machine a slow example is load, not a bug,
+# and a property test must fail on its property only.
+settings.register_profile("keeper", deadline=None)
+settings.load_profile("keeper")
 
 
 @pytest.fixture(scope="session")
@@ -27,9 +33,14 @@ def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, model_cache: Path) -> None:
-    """Keep every test away from the real data directory and from $KEEPER_DB."""
-    monkeypatch.delenv("KEEPER_DB", raising=False)
+    """Keep every test away from the real data and config folders and from $KEEPER_*."""
+    from keeper.config import CONFIG_ENV, SETTINGS
+
+    for name in [CONFIG_ENV, *(s.env for s in SETTINGS)]:
+        if name != "KEEPER_MODEL_CACHE":
+            monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
 
 

@@ -8,9 +8,9 @@ import orjson
 import pytest
 
 from keeper.cli import main
+from keeper.export.chat_jsonl import merged_turns
+from keeper.export.markdown import note_name, parse_front_matter
 from keeper.library import Library
-from keeper.pack.chat_export import merged_turns
-from keeper.pack.markdown_export import note_name, parse_front_matter
 from keeper.store.filters import Filters
 from keeper.summarize.engine import visible_turns
 

@@ -46,8 +46,14 @@ def test_default_location_is_private(monkeypatch: pytest.MonkeyPatch, tmp_path: 
 
 def test_env_variable_chooses_the_database(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("KEEPER_DB", str(tmp_path / "env.db"))
-    assert resolve_paths(None).db == tmp_path / "env.db"
-    assert resolve_paths(str(tmp_path / "flag.db")).db == tmp_path / "flag.db"
+    from keeper.config import load_settings
+    from keeper.library import Library
+
+    assert resolve_paths(load_settings().db).db == tmp_path / "env.db"
+    flag = load_settings({"db": str(tmp_path / "flag.db")}).db
+    assert resolve_paths(flag).db == tmp_path / "flag.db"
+    with Library.open(None) as library:
+        assert library.paths.db == tmp_path / "env.db"
 
 
 def test_migrating_from_the_previous_schema_keeps_data(db_paths: DataPaths) -> None:

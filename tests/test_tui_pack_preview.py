@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Input, Select, TextArea
 
+from keeper.config import Settings
 from keeper.library import Library
 from keeper.pack.tokens import TOKENIZER, count_tokens
+from keeper.tui import build_app
 from keeper.tui.app import KeeperApp
 from keeper.tui.screens.export import ExportScreen
 from tests.tui_support import text_of, until
@@ -16,7 +18,7 @@ pytestmark = pytest.mark.asyncio
 
 @pytest.fixture
 def app(sample_library: Library) -> KeeperApp:
-    return KeeperApp(str(sample_library.paths.db), semantic=False)
+    return build_app(Settings(db=str(sample_library.paths.db)), semantic=False)
 
 
 async def test_export_dialog_previews_each_target(app: KeeperApp) -> None:

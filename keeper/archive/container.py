@@ -15,6 +15,7 @@ from typing import BinaryIO
 from keeper.archive.model import Anomaly
 from keeper.archive.safety import MAX_MEMBERS, is_ignored
 from keeper.errors import ArchiveError
+from keeper.model import AnomalyKind
 
 # What reading a member can raise: damaged zip data, a cut-short file, disk errors,
 # and compression methods zipfile lacks.
@@ -41,7 +42,7 @@ class Member:
 class Refusal:
     """A member that exists but will not be read, and why."""
 
-    kind: str
+    kind: AnomalyKind
     detail: str
 
 
@@ -92,7 +93,9 @@ class DirContainer(Container):
                 entries = sorted(os.scandir(folder), key=lambda e: e.name)
             except OSError as exc:
                 self.anomalies.append(
-                    Anomaly("unreadable_member", prefix or ".", f"cannot list folder: {exc}")
+                    Anomaly(
+                        AnomalyKind.UNREADABLE_MEMBER, prefix or ".", f"cannot list folder: {exc}"
+                    )
                 )
                 continue
             for entry in entries:
@@ -101,13 +104,13 @@ class DirContainer(Container):
                     continue
                 if entry.is_symlink():
                     self.anomalies.append(
-                        Anomaly("unsafe_member", name, "skipped: it is a symbolic link")
+                        Anomaly(AnomalyKind.UNSAFE_MEMBER, name, "skipped: it is a symbolic link")
                     )
                     continue
                 try:
                     info = entry.stat(follow_symlinks=False)
                 except OSError as exc:
-                    self.anomalies.append(Anomaly("unreadable_member", name, str(exc)))
+                    self.anomalies.append(Anomaly(AnomalyKind.UNREADABLE_MEMBER, name, str(exc)))
                     continue
                 if stat.S_ISDIR(info.st_mode):
                     if depth < max_depth:

@@ -11,6 +11,7 @@ import orjson
 
 from keeper.archive.container import Member
 from keeper.archive.model import Anomaly
+from keeper.model import AnomalyKind
 
 MANIFEST = "export_manifest.json"
 CONVERSATIONS = "conversations.json"
@@ -104,7 +105,7 @@ def plan_layout(
         for name in extra:
             plan.anomalies.append(
                 Anomaly(
-                    "unlisted_shard",
+                    AnomalyKind.UNLISTED_SHARD,
                     prefix + name,
                     "present but not in the manifest; imported anyway",
                 )
@@ -122,7 +123,11 @@ def plan_layout(
     for n in sorted(top):
         if not _is_expected(n):
             plan.anomalies.append(
-                Anomaly("unknown_file", prefix + n, "not part of any known export layout; ignored")
+                Anomaly(
+                    AnomalyKind.UNKNOWN_FILE,
+                    prefix + n,
+                    "not part of any known export layout; ignored",
+                )
             )
     return plan
 
@@ -140,12 +145,18 @@ def _from_manifest(
     try:
         manifest = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        plan.anomalies.append(Anomaly("bad_manifest", where, f"not valid JSON ({exc}); ignored"))
+        plan.anomalies.append(
+            Anomaly(AnomalyKind.BAD_MANIFEST, where, f"not valid JSON ({exc}); ignored")
+        )
         return []
     files = _manifest_files(manifest)
     if files is None:
         plan.anomalies.append(
-            Anomaly("bad_manifest", where, "no logical_files → conversations.json → files list")
+            Anomaly(
+                AnomalyKind.BAD_MANIFEST,
+                where,
+                "no logical_files → conversations.json → files list",
+            )
         )
         return []
     chosen: list[str] = []
@@ -157,7 +168,7 @@ def _from_manifest(
         else:
             plan.anomalies.append(
                 Anomaly(
-                    "missing_shard",
+                    AnomalyKind.MISSING_SHARD,
                     plan.prefix + name,
                     "the manifest lists this file but the export does not contain it; the "
                     "export is incomplete (download it again to get these conversations)",

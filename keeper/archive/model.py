@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from keeper.model import AnomalyKind
+
 
 @dataclass(slots=True)
 class RawRecord:
@@ -23,7 +25,7 @@ class RawRecord:
 class Anomaly:
     """Something odd about the input that did not stop the import (kept for the report)."""
 
-    kind: str
+    kind: AnomalyKind
     where: str
     detail: str
 

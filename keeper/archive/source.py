@@ -15,6 +15,7 @@ from keeper.archive.model import Anomaly, RawRecord
 from keeper.archive.safety import MAX_AUX_BYTES, MAX_CONVERSATION_BYTES
 from keeper.archive.split import Split, error_kind, iter_json_values
 from keeper.errors import ArchiveError, InputError
+from keeper.model import AnomalyKind
 
 # Returns the unpacked export folder around a bare file, with its plan, or None.
 AssetFolder = Callable[[], "tuple[Container, Plan] | None"]
@@ -69,7 +70,10 @@ class ExportSource:
         listing = container.listing
         for name in [*plan.conversation_files, *([plan.html] if plan.html else [])]:
             refusal = listing.refused.get(name)
-            if refusal is not None and refusal.kind in ("encrypted_member", "zip_bomb"):
+            if refusal is not None and refusal.kind in (
+                AnomalyKind.ENCRYPTED_MEMBER,
+                AnomalyKind.ZIP_BOMB,
+            ):
                 raise _refusal_error(self.label, name, refusal)
         for name, refusal in listing.refused.items():
             self._note(Anomaly(refusal.kind, name, refusal.detail))
@@ -83,14 +87,14 @@ class ExportSource:
             damaged = (
                 len(json_files) < len(plan.conversation_files)
                 or any(n in container.truncated for n in json_files)
-                or any(a.kind == "missing_shard" for a in plan.anomalies)
+                or any(a.kind == AnomalyKind.MISSING_SHARD for a in plan.anomalies)
             )
             usable = html in listing.members and html not in container.truncated
             if damaged and usable and self._html_has_conversations(html):
                 self._inputs.append((html, True))
                 self._note(
                     Anomaly(
-                        "html_fallback",
+                        AnomalyKind.HTML_FALLBACK,
                         html,
                         "conversation files are missing or damaged, so chat.html's copy of "
                         "the conversations is read too (duplicates merge by conversation id)",
@@ -111,7 +115,7 @@ class ExportSource:
             with self._container.open(name) as stream:
                 return has_conversations(stream)
         except READ_ERRORS as exc:
-            self._note(Anomaly("unreadable_member", name, str(exc)))
+            self._note(Anomaly(AnomalyKind.UNREADABLE_MEMBER, name, str(exc)))
             return False
 
     def total_bytes(self) -> int:
@@ -141,7 +145,7 @@ class ExportSource:
                     yield RawRecord(f"{tag} #{index}", payload, error, done + position)
                     index += 1
         except READ_ERRORS as exc:
-            kind = "crc_error" if "CRC" in str(exc) else "unreadable_member"
+            kind = AnomalyKind.CRC_ERROR if "CRC" in str(exc) else AnomalyKind.UNREADABLE_MEMBER
             self._note(Anomaly(kind, name, f"reading stopped after {index} conversation(s): {exc}"))
 
     def aux_files(self) -> Iterator[tuple[str, bytes]]:
@@ -190,7 +194,9 @@ class ExportSource:
                 try:
                     return load_assets_json(lambda: found_in.open(html_name))
                 except READ_ERRORS as exc:
-                    self._note(Anomaly("unreadable_member", html_name, f"assetsJson: {exc}"))
+                    self._note(
+                        Anomaly(AnomalyKind.UNREADABLE_MEMBER, html_name, f"assetsJson: {exc}")
+                    )
                     return {}
 
             return AssetIndex(container, members, prefix, name_map, library, html_assets)
@@ -230,7 +236,7 @@ def read_member(
     if member.size > limit:
         note(
             Anomaly(
-                "aux_too_large",
+                AnomalyKind.AUX_TOO_LARGE,
                 name,
                 f"{member.size:,} bytes is over the {limit:,}-byte "
                 "limit for auxiliary files; skipped",
@@ -244,10 +250,10 @@ def read_member(
             if len(data) <= limit:
                 f.read(1)
     except READ_ERRORS as exc:
-        note(Anomaly("unreadable_member", name, str(exc)))
+        note(Anomaly(AnomalyKind.UNREADABLE_MEMBER, name, str(exc)))
         return None
     if len(data) > limit:
-        note(Anomaly("aux_too_large", name, "grew past the size limit; skipped"))
+        note(Anomaly(AnomalyKind.AUX_TOO_LARGE, name, "grew past the size limit; skipped"))
         return None
     return data
 
@@ -293,7 +299,7 @@ def _loads(raw: bytes | None) -> object:
 
 
 def _refusal_error(label: str, name: str, refusal: Refusal) -> ArchiveError:
-    if refusal.kind == "encrypted_member":
+    if refusal.kind == AnomalyKind.ENCRYPTED_MEMBER:
         return ArchiveError(
             f"{label} is password-protected: {name} is encrypted, so keeper cannot read it.",
             hint="ChatGPT exports are never encrypted. Unzip it with its password and open the "

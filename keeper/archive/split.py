@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from keeper.archive import safety
+from keeper.model import AnomalyKind
 
 DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024
 
@@ -41,15 +42,15 @@ NOT_JSON = "not JSON: "
 TOO_LARGE = "too large: "
 
 
-def error_kind(message: str) -> str:
+def error_kind(message: str) -> AnomalyKind:
     """The anomaly kind for an error message from :func:`iter_json_values`."""
     if message.startswith(TRAILING):
-        return "trailing_data"
+        return AnomalyKind.TRAILING_DATA
     if message.startswith(NOT_JSON):
-        return "not_json"
+        return AnomalyKind.NOT_JSON
     if message.startswith(TOO_LARGE):
-        return "record_too_large"
-    return "truncated_json"
+        return AnomalyKind.RECORD_TOO_LARGE
+    return AnomalyKind.TRUNCATED_JSON
 
 
 IntArray = npt.NDArray[np.int64]

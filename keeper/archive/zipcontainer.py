@@ -13,6 +13,7 @@ from keeper.archive.entry import DEFLATED, STORED, EntryReader, LocalEntry, data
 from keeper.archive.model import Anomaly
 from keeper.archive.safety import MAX_MEMBERS, is_ignored, ratio_reason, unsafe_name_reason
 from keeper.errors import ArchiveError
+from keeper.model import AnomalyKind
 
 # Methods zipfile can decompress: stored, deflated, bzip2, lzma.
 _READABLE_METHODS = {0, 8, 12, 14}
@@ -49,7 +50,7 @@ class ZipContainer(Container):
         if reason is None and stat.S_ISLNK(info.external_attr >> 16):
             reason = "it is a symbolic link"
         if reason is not None:
-            self.anomalies.append(Anomaly("unsafe_member", name, f"skipped: {reason}"))
+            self.anomalies.append(Anomaly(AnomalyKind.UNSAFE_MEMBER, name, f"skipped: {reason}"))
             return
         refusal = _refusal(info)
         if refusal is not None:
@@ -80,14 +81,14 @@ class ZipContainer(Container):
 def _refusal(info: zipfile.ZipInfo) -> Refusal | None:
     """Why a well-named member still cannot be read, or None."""
     if info.flag_bits & 0x1:
-        return Refusal("encrypted_member", "it is password-protected (encrypted)")
+        return Refusal(AnomalyKind.ENCRYPTED_MEMBER, "it is password-protected (encrypted)")
     bomb = ratio_reason(info.file_size, info.compress_size)
     if bomb is not None:
-        return Refusal("zip_bomb", f"skipped: {bomb}")
+        return Refusal(AnomalyKind.ZIP_BOMB, f"skipped: {bomb}")
     if info.compress_type not in _READABLE_METHODS:
         method = _METHOD_NAMES.get(info.compress_type, f"method {info.compress_type}")
         return Refusal(
-            "unreadable_member",
+            AnomalyKind.UNREADABLE_MEMBER,
             f"it is compressed with {method}, which keeper cannot read; unpack the zip with "
             "your system's archive tool and open the folder instead",
         )

@@ -17,6 +17,7 @@ from keeper.archive.entry import DEFLATED, STORED, EntryReader, LocalEntry
 from keeper.archive.model import Anomaly
 from keeper.archive.safety import MAX_MEMBERS, is_ignored, ratio_reason, unsafe_name_reason
 from keeper.errors import ArchiveError
+from keeper.model import AnomalyKind
 
 _LOCAL = b"PK\x03\x04"
 _DESCRIPTOR = b"PK\x07\x08"
@@ -41,7 +42,7 @@ class RecoveredZipContainer(Container):
         self.anomalies.insert(
             0,
             Anomaly(
-                "truncated_zip",
+                AnomalyKind.TRUNCATED_ZIP,
                 label,
                 f"the zip's table of contents (central directory) is missing or damaged, "
                 f"usually because the download was cut short (the file has {end:,} bytes); "
@@ -75,7 +76,7 @@ class RecoveredZipContainer(Container):
                 else:
                     self.anomalies.append(
                         Anomaly(
-                            "unreadable_member",
+                            AnomalyKind.UNREADABLE_MEMBER,
                             name,
                             f"compression method {method} with sizes after the data cannot be "
                             "recovered from a cut-short zip; recovery stops here",
@@ -84,7 +85,8 @@ class RecoveredZipContainer(Container):
                     return
                 if status == "bomb":
                     self.listing.refused[name] = Refusal(
-                        "zip_bomb", f"skipped: {ratio_reason(usize, csize)}; recovery stops here"
+                        AnomalyKind.ZIP_BOMB,
+                        f"skipped: {ratio_reason(usize, csize)}; recovery stops here",
                     )
                     return
                 complete = status == "complete"
@@ -107,7 +109,7 @@ class RecoveredZipContainer(Container):
             return
         reason = unsafe_name_reason(name)
         if reason is not None:
-            self.anomalies.append(Anomaly("unsafe_member", name, f"skipped: {reason}"))
+            self.anomalies.append(Anomaly(AnomalyKind.UNSAFE_MEMBER, name, f"skipped: {reason}"))
             return
         if len(self._entries) >= MAX_MEMBERS:
             raise ArchiveError(
@@ -117,23 +119,24 @@ class RecoveredZipContainer(Container):
             )
         if flags & 0x1:
             self.listing.refused[name] = Refusal(
-                "encrypted_member", "it is password-protected (encrypted)"
+                AnomalyKind.ENCRYPTED_MEMBER, "it is password-protected (encrypted)"
             )
             return
         bomb = ratio_reason(entry.size, entry.compressed)
         if bomb is not None:
-            self.listing.refused[name] = Refusal("zip_bomb", f"skipped: {bomb}")
+            self.listing.refused[name] = Refusal(AnomalyKind.ZIP_BOMB, f"skipped: {bomb}")
             return
         if entry.method not in (STORED, DEFLATED):
             self.listing.refused[name] = Refusal(
-                "unreadable_member", f"compression method {entry.method} cannot be recovered"
+                AnomalyKind.UNREADABLE_MEMBER,
+                f"compression method {entry.method} cannot be recovered",
             )
             return
         if entry.truncated:
             self.truncated.add(name)
             self.anomalies.append(
                 Anomaly(
-                    "truncated_member",
+                    AnomalyKind.TRUNCATED_MEMBER,
                     name,
                     "the zip ends inside this file; only its first part can be read",
                 )

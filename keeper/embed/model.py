@@ -4,23 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import os
 import platform
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
+from keeper.embed.source import ModelSource as ModelSource  # re-exported
 from keeper.errors import ModelError
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 DEFAULT_ALIASES = frozenset({DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"})
 PACKAGED_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
-MODEL_ENV = "KEEPER_EMBED_MODEL"
-DEVICE_ENV = "KEEPER_EMBED_DEVICE"
-BACKEND_ENV = "KEEPER_EMBED_BACKEND"
 BACKENDS = ("auto", "onnx", "torch")
 _verified: set[Path] = set()
 
@@ -43,18 +39,10 @@ class Embedder(Protocol):
         ...
 
 
-@dataclass(frozen=True, slots=True)
-class ModelSource:
-    """Where a model comes from: a local folder (packaged or a path) or a hub name."""
-
-    name: str  # what each vector records
-    path: Path | None  # local folder, when there is one
-    hub_id: str | None = None
-
-
 def chosen_model(name: str | None = None) -> str:
-    """The model asked for: ``name``, else ``$KEEPER_EMBED_MODEL``, else the default."""
-    return name or os.environ.get(MODEL_ENV) or DEFAULT_MODEL
+    """The model asked for: ``name`` (the caller applies the ``embed_model`` setting), else
+    the default."""
+    return name or DEFAULT_MODEL
 
 
 def packaged_model_dir() -> Path:
@@ -111,23 +99,10 @@ def resolve_model(name: str | None = None) -> ModelSource:
     return ModelSource(chosen, None, hub_id=chosen)
 
 
-def set_offline(allow_download: bool) -> None:
-    """Switch hub access off (before transformers is imported) unless downloads are allowed."""
-    if allow_download:
-        for key in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
-            if os.environ.get(key) == "1" and not os.environ.get("KEEPER_KEEP_OFFLINE"):
-                os.environ.pop(key)
-        return
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    os.environ["TRANSFORMERS_OFFLINE"] = "1"
-
-
 def guess_device() -> str:
     """The best device without importing torch: CUDA if an NVIDIA GPU is visible, Apple
-    MPS on Apple silicon, else the CPU. ``$KEEPER_EMBED_DEVICE`` overrides."""
-    chosen = os.environ.get(DEVICE_ENV)
-    if chosen:
-        return chosen
+    MPS on Apple silicon, else the CPU (the ``embed_device`` setting, applied by the
+    caller, overrides)."""
     if Path("/dev/nvidia0").exists() or Path("/proc/driver/nvidia").exists():
         return "cuda"
     if platform.system() == "Darwin" and platform.machine() == "arm64":
@@ -155,9 +130,11 @@ def load_embedder(
     ``backend`` ``auto`` (default) runs a locally built int8 ONNX copy on the CPU when
     onnxruntime is installed and the model allows it, else sentence-transformers (torch)
     on ``device`` (default: :func:`guess_device`). ONNX copies are cached under
-    ``cache_dir``. Raises ModelError with a hint when the model cannot be loaded."""
-    set_offline(allow_download)
-    backend = backend or os.environ.get(BACKEND_ENV) or "auto"
+    ``cache_dir``. Raises ModelError with a hint when the model cannot be loaded.
+
+    Offline is per call, not process-wide: every loader gets ``local_files_only`` unless
+    ``allow_download``, and the packaged model and local folders never touch the hub."""
+    backend = backend or "auto"
     if backend not in BACKENDS:
         raise ModelError(f"Unknown embedding backend {backend!r}; choose {', '.join(BACKENDS)}.")
     source = resolve_model(name)

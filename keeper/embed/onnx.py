@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from keeper.embed.model import ModelSource
+from keeper.embed.source import ModelSource
 
 BUILD_VERSION = 2
 _SUPPORTED_MODULES = {
@@ -29,6 +29,14 @@ _SUPPORTED_MODULES = {
     "sentence_transformers.models.Pooling",
     "sentence_transformers.models.Normalize",
 }
+
+
+# onnxruntime 1.29 and later (checked up to 1.32, Linux wheels) carry a native telemetry
+# uploader (1DS) that resolves mobile.events.data.microsoft.com from its own thread a few
+# seconds after the library loads; neither disable_telemetry_events() nor the
+# ORT_DISABLE_TELEMETRY variable stops it. keeper never loads such a build: pyproject pins
+# below it, and a newer one installed by hand sends keeper to the torch backend instead.
+TELEMETRY_FREE_BELOW = (1, 29)
 
 
 class OnnxBuildError(Exception):
@@ -70,10 +78,37 @@ def _layout(model_dir: Path) -> dict:
     }
 
 
+def _installed_version(package: str) -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return ""
+
+
+def telemetry_reason(version: str) -> str | None:
+    """Why onnxruntime ``version`` must not be loaded (its network telemetry), or None."""
+    parts = []
+    for piece in version.split(".")[:2]:
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        parts.append(int(digits) if digits else 0)
+    if tuple(parts) < TELEMETRY_FREE_BELOW:
+        return None
+    floor = ".".join(map(str, TELEMETRY_FREE_BELOW))
+    return (
+        f"onnxruntime {version} sends telemetry over the network; "
+        f"install onnxruntime<{floor} to use the faster ONNX backend"
+    )
+
+
 def unsupported_reason(model_dir: Path) -> str | None:
     """Why ``model_dir`` cannot use the ONNX backend, or None when it can."""
     if importlib.util.find_spec("onnxruntime") is None:
         return "onnxruntime is not installed"
+    telemetry = telemetry_reason(_installed_version("onnxruntime"))
+    if telemetry:
+        return telemetry
     if not (model_dir / "tokenizer.json").exists():
         return "the model has no tokenizer.json"
     try:
@@ -116,7 +151,9 @@ def build(model_dir: Path, target: Path) -> None:
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
-    model = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager")
+    model = AutoModel.from_pretrained(
+        str(model_dir), attn_implementation="eager", local_files_only=True
+    )
     model.eval()
     names = ["input_ids", "attention_mask"]
     if getattr(model.config, "type_vocab_size", 0):

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from keeper.embed.model import ModelSource
+from keeper.embed.source import ModelSource
 from keeper.errors import ModelError
 
 

@@ -1,4 +1,4 @@
-"""Context packs and the Markdown / chat-JSONL exports."""
+"""Context packs for a new model (exports live in keeper.export)."""
 
 from keeper.pack.options import TARGETS, Pack, PackOptions, Source
 

@@ -24,6 +24,8 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from keeper import timefmt
+from keeper.config import LlmEndpoint
 from keeper.errors import UsageError
 from keeper.pack import sections as S
 from keeper.pack.facts import Fact, candidate_facts, pick_facts
@@ -53,7 +55,7 @@ from keeper.summarize.terms import terms
 from keeper.summarize.voice import build_voice
 
 if TYPE_CHECKING:
-    from keeper.library import Library
+    from keeper.pack.source import PackSource
     from keeper.store.reader import NodeRow
 
 SECTIONS = ("about", "persona", "threads", "facts")
@@ -94,7 +96,7 @@ class Thread:
 class PackBuilder:
     """Builds one pack: chooses parts within the budget, then renders the target."""
 
-    def __init__(self, library: Library, options: PackOptions) -> None:
+    def __init__(self, library: PackSource, options: PackOptions) -> None:
         if options.target not in TARGETS:
             raise UsageError(
                 f"Unknown pack target {options.target!r}.", f"Choose one of: {', '.join(TARGETS)}."
@@ -106,6 +108,7 @@ class PackBuilder:
             )
         self.library = library
         self.conn = library.conn
+        self.llm = library.settings.llm_endpoint(options.llm_url)
         self.options = options
         self.budget = options.budget
         self.parts: list[Part] = []
@@ -562,11 +565,11 @@ class PackBuilder:
         self.threads(threads, self.budget, (1, 2, 3))
         self.examples()
         self.earlier_instructions()
-        if opts.llm_url:
-            self.polish(opts.llm_url)
+        if self.llm is not None:
+            self.polish(self.llm)
         return self._finish(len(ids), time.perf_counter() - started)
 
-    def polish(self, url: str) -> None:
+    def polish(self, url: LlmEndpoint) -> None:
         """Put a checked LLM summary at the top of each card that has room for it."""
         for index, part in enumerate(list(self.parts)):
             if not part.key.startswith("card:"):
@@ -699,7 +702,7 @@ class PackBuilder:
             scope.append(f"model {opts.model}")
         where = "; ".join(scope) or "the whole archive"
         return (
-            f"Made by keeper on {time.strftime('%Y-%m-%d')} from {where} ({scope_count} "
+            f"Made by keeper on {timefmt.today()} from {where} ({scope_count} "
             f"conversations). {{TOKENS}} of {self.budget:,} tokens, counted with {TOKENIZER}. "
             "[3] = source 3 under Sources; [3.2] or, under a heading marked [3], #2 = the 2nd "
             "message quoted from it (message ids: keeper pack --json)."
@@ -743,6 +746,6 @@ def _citation_tokens(text: str) -> int:
     return refs + count_tokens(tail)
 
 
-def build_pack(library: Library, options: PackOptions) -> Pack:
+def build_pack(library: PackSource, options: PackOptions) -> Pack:
     """Build a context pack for ``options`` from ``library``."""
     return PackBuilder(library, options).build()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from keeper.config import LlmEndpoint
 from keeper.errors import KeeperError
 from keeper.summarize.llm import chat
 
@@ -52,7 +53,7 @@ def verified(answer: str, quotes: dict[str, str]) -> bool:
     return all(q.strip() in shown for q in _QUOTED.findall(answer))
 
 
-def polish_card(url: str, title: str, card: str) -> str | None:
+def polish_card(endpoint: LlmEndpoint, title: str, card: str) -> str | None:
     """A checked few-sentence summary of ``card``, or None (then the card stays as is)."""
     quotes = evidence(card)
     if not quotes:
@@ -60,7 +61,7 @@ def polish_card(url: str, title: str, card: str) -> str | None:
     listing = "\n".join(f"#{k}: “{v}”" for k, v in quotes.items())
     prompt = f"Thread: {title}\n\nQuotes:\n{listing}\n\nWhere does this thread stand?"
     try:
-        answer = " ".join(chat(url, SYSTEM, prompt).split())
+        answer = " ".join(chat(endpoint, SYSTEM, prompt).split())
     except KeeperError:
         return None
     return answer if verified(answer, quotes) else None

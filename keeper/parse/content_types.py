@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-# Node kinds. A node is exactly one of these; only MESSAGE nodes are chat turns.
-STRUCTURAL = "structural"  # no message (root placeholder) or a non-object message
-MESSAGE = "message"  # a user or assistant turn meant to be read
-SYSTEM = "system"  # system prompt scaffolding
-CONTEXT = "context"  # custom instructions (user_editable_context, user system message)
-MEMORY = "memory"  # model_editable_context memory snapshot
-REASONING = "reasoning"  # thoughts, reasoning_recap
-TOOL_CALL = "tool_call"  # assistant message addressed to a tool (recipient != all)
-TOOL_RESULT = "tool_result"  # a tool's reply
+from keeper.model import NodeKind
 
-NODE_KINDS = (STRUCTURAL, MESSAGE, SYSTEM, CONTEXT, MEMORY, REASONING, TOOL_CALL, TOOL_RESULT)
+# Node kinds (keeper.model.NodeKind), under the names parse has always used.
+STRUCTURAL = NodeKind.STRUCTURAL
+MESSAGE = NodeKind.MESSAGE
+SYSTEM = NodeKind.SYSTEM
+CONTEXT = NodeKind.CONTEXT
+MEMORY = NodeKind.MEMORY
+REASONING = NodeKind.REASONING
+TOOL_CALL = NodeKind.TOOL_CALL
+TOOL_RESULT = NodeKind.TOOL_RESULT
+
+NODE_KINDS = tuple(NodeKind)
 
 
 @dataclass(slots=True)

@@ -8,16 +8,17 @@ from dataclasses import dataclass, field
 import orjson
 
 from keeper.errors import RecordError
+from keeper.model import AnomalyKind
 from keeper.parse.classify import classify, message_model, message_time
 from keeper.parse.content import extract_content
 from keeper.parse.content_types import MESSAGE, STRUCTURAL, AssetRef
 from keeper.parse.profile import ProfileItem, profile_items
 from keeper.parse.tree import TreeIssue, build_tree
 
-NO_MAPPING = "no_mapping"
-MALFORMED_NODE = "malformed_node"
-UNKNOWN_CONTENT = "unknown_content_type"
-MISSING_ID = "missing_id"
+NO_MAPPING = AnomalyKind.NO_MAPPING
+MALFORMED_NODE = AnomalyKind.MALFORMED_NODE
+UNKNOWN_CONTENT = AnomalyKind.UNKNOWN_CONTENT_TYPE
+MISSING_ID = AnomalyKind.MISSING_ID
 
 
 @dataclass(slots=True)

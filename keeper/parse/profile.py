@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
+from keeper import timefmt
 from keeper.parse.content_types import CONTEXT, MEMORY, TOOL_CALL
 
 ABOUT_USER = "about_user"
@@ -37,7 +37,7 @@ def _unwrap(text: object) -> str:
 
 def _date(value: str) -> float | None:
     try:
-        return datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC).timestamp()
+        return timefmt.day_start(value)
     except ValueError:
         return None
 

@@ -7,18 +7,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from keeper.model import AnomalyKind
+
 # Anomaly kinds reported by the tree builder.
-CYCLE = "cycle"
-DANGLING_PARENT = "dangling_parent"
-MULTIPLE_ROOTS = "multiple_roots"
-BAD_CURRENT_NODE = "current_node_invalid"
+CYCLE = AnomalyKind.CYCLE
+DANGLING_PARENT = AnomalyKind.DANGLING_PARENT
+MULTIPLE_ROOTS = AnomalyKind.MULTIPLE_ROOTS
+BAD_CURRENT_NODE = AnomalyKind.CURRENT_NODE_INVALID
 
 
 @dataclass(slots=True)
 class TreeIssue:
     """Something structurally wrong with a conversation's tree, and where."""
 
-    kind: str
+    kind: AnomalyKind
     node_id: str | None
     detail: str
 

@@ -1,4 +1,6 @@
-"""Queries for summaries, keywords, the persona card and profile edits (migration step 3)."""
+"""Queries for summaries, keywords, the persona card and profile edits.
+
+Their tables come from migration step 3 (every connection is migrated when it opens)."""
 
 from __future__ import annotations
 
@@ -11,18 +13,10 @@ import numpy as np
 import orjson
 
 from keeper.store.filters import Filters
-from keeper.store.migrations import STEP_3_CONTINUITY
 from keeper.store.sql import scalar
 
 # Bump when the summary algorithm changes: older cached summaries are then recomputed.
 SUMMARY_VERSION = 1
-
-
-def ensure_schema(conn: apsw.Connection) -> None:
-    """Create the continuity tables if migration step 3 has not (idempotent)."""
-    if scalar(conn, "SELECT 1 FROM sqlite_master WHERE name = 'summaries'") is None:
-        with conn:
-            conn.execute(STEP_3_CONTINUITY)
 
 
 # -- summary cache ------------------------------------------------------------------------
@@ -34,7 +28,6 @@ def content_hash(conn: apsw.Connection, conversation_id: str) -> bytes | None:
 
 def cached_summary(conn: apsw.Connection, conversation_id: str, digest: bytes) -> dict | None:
     """The cached summary dict if it was made from this content and algorithm version."""
-    ensure_schema(conn)
     row = conn.execute(
         "SELECT data FROM summaries WHERE conversation_id = ? AND content_hash = ? AND version = ?",
         (conversation_id, digest, SUMMARY_VERSION),
@@ -44,7 +37,6 @@ def cached_summary(conn: apsw.Connection, conversation_id: str, digest: bytes) -
 
 def store_summary(conn: apsw.Connection, conversation_id: str, digest: bytes, data: dict) -> None:
     """Cache ``data`` for this conversation content."""
-    ensure_schema(conn)
     with conn:
         conn.execute(
             "REPLACE INTO summaries (conversation_id, content_hash, version, data, created) "
@@ -57,7 +49,6 @@ def cached_llm_summary(
     conn: apsw.Connection, conversation_id: str, endpoint: str, digest: bytes
 ) -> str | None:
     """An LLM abstract made from this content by this endpoint, if cached."""
-    ensure_schema(conn)
     value = scalar(
         conn,
         "SELECT text FROM llm_summaries WHERE conversation_id = ? AND endpoint = ? "
@@ -71,7 +62,6 @@ def store_llm_summary(
     conn: apsw.Connection, conversation_id: str, endpoint: str, digest: bytes, text: str
 ) -> None:
     """Cache an LLM abstract."""
-    ensure_schema(conn)
     with conn:
         conn.execute(
             "REPLACE INTO llm_summaries VALUES (?, ?, ?, ?, ?)",
@@ -91,7 +81,6 @@ def corpus_fingerprint(conn: apsw.Connection) -> str:
 
 def term_df(conn: apsw.Connection) -> tuple[dict[str, int], int] | None:
     """Cached conversation-level document frequencies and the document count, if current."""
-    ensure_schema(conn)
     stored = scalar(conn, "SELECT value FROM continuity_meta WHERE key = 'df_fingerprint'")
     if stored != corpus_fingerprint(conn):
         return None
@@ -101,7 +90,6 @@ def term_df(conn: apsw.Connection) -> tuple[dict[str, int], int] | None:
 
 def store_term_df(conn: apsw.Connection, df: dict[str, int], docs: int) -> None:
     """Replace the cached document frequencies."""
-    ensure_schema(conn)
     fingerprint = corpus_fingerprint(conn)
     with conn:
         conn.execute("DELETE FROM term_df")
@@ -114,7 +102,6 @@ def store_term_df(conn: apsw.Connection, df: dict[str, int], docs: int) -> None:
 
 def cached_value(conn: apsw.Connection, key: str) -> dict | None:
     """A JSON value cached under ``key`` while the archive is unchanged, else None."""
-    ensure_schema(conn)
     raw = scalar(conn, "SELECT value FROM continuity_meta WHERE key = ?", (key,))
     if raw is None:
         return None
@@ -126,7 +113,6 @@ def cached_value(conn: apsw.Connection, key: str) -> dict | None:
 
 def store_value(conn: apsw.Connection, key: str, value: dict) -> None:
     """Cache ``value`` under ``key`` until the archive changes."""
-    ensure_schema(conn)
     payload = orjson.dumps({"fingerprint": corpus_fingerprint(conn), "value": value}).decode()
     with conn:
         conn.execute("REPLACE INTO continuity_meta VALUES (?, ?)", (key, payload))

@@ -9,47 +9,11 @@ from typing import cast
 import apsw
 import orjson
 
+from keeper.model import Conversation as ConversationRow
+from keeper.model import Node as NodeRow
 from keeper.store.connection import map_for_search
 from keeper.store.filters import Filters
 from keeper.store.sql import scalar
-
-
-@dataclass(slots=True)
-class ConversationRow:
-    """One conversation as listed."""
-
-    id: str
-    title: str
-    create_time: float | None
-    update_time: float | None
-    model: str | None
-    project: str | None
-    gizmo_type: str | None
-    is_archived: bool
-    message_count: int
-    absent: bool
-
-
-@dataclass(slots=True)
-class NodeRow:
-    """One stored node, without its raw JSON."""
-
-    rowid: int
-    node_id: str
-    parent_id: str | None
-    position: int
-    message_id: str | None
-    role: str | None
-    author_name: str | None
-    content_type: str | None
-    kind: str
-    hidden: bool
-    on_path: bool
-    in_latest: bool
-    model: str | None
-    create_time: float | None
-    recipient: str | None
-    text: str
 
 
 @dataclass(slots=True)
@@ -67,6 +31,10 @@ class KeywordRow:
     score: float
     text: str
 
+
+# Months in the local zone, as keeper.timefmt shows every date (SQLite's 'localtime' and
+# Python's astimezone() both follow the C library's zone, $TZ included).
+_LOCAL_MONTH = "strftime('%Y-%m', {}, 'unixepoch', 'localtime')"
 
 _CONVERSATION_COLUMNS = (
     "c.id, c.title, c.create_time, c.update_time, c.model, c.gizmo_id, c.gizmo_type, "
@@ -242,11 +210,11 @@ def stats(conn: apsw.Connection) -> dict:
             "GROUP BY 1 ORDER BY 2 DESC"
         ),
         "conversations_by_month": pairs(
-            "SELECT coalesce(strftime('%Y-%m', create_time, 'unixepoch'), 'unknown'), count(*) "
+            f"SELECT coalesce({_LOCAL_MONTH.format('create_time')}, 'unknown'), count(*) "
             "FROM conversations GROUP BY 1 ORDER BY 1"
         ),
         "messages_by_month": pairs(
-            "SELECT coalesce(strftime('%Y-%m', n.create_time, 'unixepoch'), 'unknown'), count(*) "
+            f"SELECT coalesce({_LOCAL_MONTH.format('n.create_time')}, 'unknown'), count(*) "
             "FROM nodes n WHERE kind = 'message' GROUP BY 1 ORDER BY 1"
         ),
     }

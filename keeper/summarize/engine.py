@@ -5,11 +5,12 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 import apsw
 import numpy as np
 
+from keeper import timefmt
+from keeper.config import LlmEndpoint
 from keeper.errors import UsageError
 from keeper.store import continuity, reader
 from keeper.store.reader import ConversationRow, NodeRow
@@ -19,7 +20,8 @@ from keeper.summarize.model import Chapter, Quote, Summary, TimelineEntry
 from keeper.summarize.salience import central_dense
 from keeper.summarize.signals import decisions, last_state, open_questions
 from keeper.summarize.terms import dense_tfidf, idf_from, terms
-from keeper.thread import ConversationTree
+from keeper.text import smoothed_idf
+from keeper.thread import visible_turns as visible_turns  # re-exported: callers predate thread.py
 
 ABSTRACT_TURNS = 5
 CHAPTER_TURNS = 2
@@ -28,22 +30,12 @@ VOCABULARY = 3000  # terms kept for centrality and segmentation (the heaviest in
 DENSE_CELLS = 15_000_000  # at most ~60 MB of float32 for one thread's matrix
 
 
-def visible_turns(rows: list[NodeRow]) -> list[NodeRow]:
-    """User and assistant messages of the visible thread that have text."""
-    return [
-        n
-        for n in ConversationTree.build(rows).thread()
-        if n.kind == "message"
-        and not n.hidden
-        and n.role in ("user", "assistant")
-        and n.text.strip()
-    ]
-
-
 def summarize_conversation(
-    conn: apsw.Connection, conversation_id: str, *, llm_url: str | None = None
+    conn: apsw.Connection, conversation_id: str, *, llm: LlmEndpoint | None = None
 ) -> Summary:
-    """The cached summary if the conversation is unchanged, else a fresh one (then cached)."""
+    """The cached summary if the conversation is unchanged, else a fresh one (then cached).
+
+    With ``llm`` an abstract from that endpoint is added (cached per endpoint URL)."""
     conv = reader.get_conversation(conn, conversation_id)
     digest = continuity.content_hash(conn, conversation_id)
     if conv is None or digest is None:
@@ -56,15 +48,15 @@ def summarize_conversation(
         df, docs = corpus_df(conn)
         summary = build_summary(conv, rows, df, docs, vectors=continuity.chunk_vectors, conn=conn)
         continuity.store_summary(conn, conv.id, digest, summary.as_dict())
-    if llm_url:
+    if llm is not None:
         from keeper.summarize.llm import llm_abstract
 
-        summary.llm_abstract = continuity.cached_llm_summary(conn, conv.id, llm_url, digest)
+        summary.llm_abstract = continuity.cached_llm_summary(conn, conv.id, llm.url, digest)
         if summary.llm_abstract is None:
             summary.llm_abstract = llm_abstract(
-                llm_url, summary, visible_turns(reader.conversation_nodes(conn, conv.id))
+                llm, summary, visible_turns(reader.conversation_nodes(conn, conv.id))
             )
-            continuity.store_llm_summary(conn, conv.id, llm_url, digest, summary.llm_abstract)
+            continuity.store_llm_summary(conn, conv.id, llm.url, digest, summary.llm_abstract)
     return summary
 
 
@@ -81,7 +73,7 @@ def build_summary(
     turns = visible_turns(rows)
     term_lists = [terms(t.text) for t in turns]
     vocabulary = set().union(*term_lists) if term_lists else set()
-    idf = {t: math.log((docs + 1) / (df.get(t, 0) + 1)) + 1.0 for t in vocabulary}
+    idf = {t: smoothed_idf(df.get(t, 0), docs) for t in vocabulary}
     if not idf:
         idf = idf_from(term_lists)
     weights = [min(1.0, len(items) / 8.0) for items in term_lists]
@@ -144,17 +136,11 @@ def _models(turns: list[NodeRow]) -> list[str]:
     return [m for m, _ in counts.most_common()]
 
 
-def _day(epoch: float | None) -> str:
-    if epoch is None:
-        return "undated"
-    return datetime.fromtimestamp(epoch, tz=UTC).strftime("%Y-%m-%d")
-
-
 def timeline(turns: list[NodeRow], conv: ConversationRow, limit: int = 12) -> list[TimelineEntry]:
     """Messages per day (per month when there are more than ``limit`` days), with models."""
     days: dict[str, list[NodeRow]] = {}
     for turn in turns:
-        days.setdefault(_day(turn.create_time or conv.create_time), []).append(turn)
+        days.setdefault(timefmt.day(turn.create_time or conv.create_time), []).append(turn)
     if len(days) > limit:
         months: dict[str, list[NodeRow]] = {}
         for day, items in days.items():

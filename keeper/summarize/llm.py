@@ -1,19 +1,19 @@
 """An optional abstract from an OpenAI-compatible chat endpoint the user runs.
 
-Only contacted when the user passes ``--llm URL`` (or ``$KEEPER_LLM_URL``); stdlib urllib,
-no SDK. ``URL`` is the API base (``http://127.0.0.1:11434/v1``) or the full
-``…/chat/completions`` address. ``$KEEPER_LLM_MODEL`` picks the model (default ``llama3.2``),
-``$KEEPER_LLM_KEY`` is sent as a bearer token if set.
+Only contacted when the user passes ``--llm URL`` (or sets ``llm_url``, see keeper.config);
+stdlib urllib, no SDK. ``URL`` is the API base (``http://127.0.0.1:11434/v1``) or the full
+``…/chat/completions`` address. The endpoint carries the model (``llm_model``, default
+``llama3.2``) and the bearer token (``llm_key``) if one is set.
 """
 
 from __future__ import annotations
 
-import os
 import urllib.error
 import urllib.request
 
 import orjson
 
+from keeper.config import LlmEndpoint
 from keeper.errors import KeeperError
 from keeper.store.reader import NodeRow
 from keeper.summarize.model import Summary
@@ -52,15 +52,17 @@ def _prompt(summary: Summary, turns: list[NodeRow]) -> str:
     )
 
 
-def llm_abstract(url: str, summary: Summary, turns: list[NodeRow]) -> str:
+def llm_abstract(endpoint: LlmEndpoint, summary: Summary, turns: list[NodeRow]) -> str:
     """Ask the endpoint for a short abstract of the conversation."""
-    return chat(url, "You write short, faithful conversation summaries.", _prompt(summary, turns))
+    return chat(
+        endpoint, "You write short, faithful conversation summaries.", _prompt(summary, turns)
+    )
 
 
-def chat(url: str, system: str, prompt: str) -> str:
-    """One chat completion from the endpoint at ``url``: the reply's text."""
+def chat(endpoint: LlmEndpoint, system: str, prompt: str) -> str:
+    """One chat completion from ``endpoint``: the reply's text."""
     body = {
-        "model": os.environ.get("KEEPER_LLM_MODEL", "llama3.2"),
+        "model": endpoint.model,
         "messages": [
             {"role": "system", "content": system},
             {"role": "user", "content": prompt},
@@ -69,9 +71,9 @@ def chat(url: str, system: str, prompt: str) -> str:
         "stream": False,
     }
     headers = {"Content-Type": "application/json"}
-    if os.environ.get("KEEPER_LLM_KEY"):
-        headers["Authorization"] = f"Bearer {os.environ['KEEPER_LLM_KEY']}"
-    target = endpoint_url(url)
+    if endpoint.key:
+        headers["Authorization"] = f"Bearer {endpoint.key}"
+    target = endpoint_url(endpoint.url)
     request = urllib.request.Request(target, data=orjson.dumps(body), headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:
@@ -79,7 +81,7 @@ def chat(url: str, system: str, prompt: str) -> str:
     except urllib.error.HTTPError as error:
         raise LLMError(
             f"The LLM endpoint {target} answered HTTP {error.code}.",
-            "Check the URL and that the model is pulled (KEEPER_LLM_MODEL).",
+            "Check the URL and that the model is pulled (llm_model, $KEEPER_LLM_MODEL).",
         ) from error
     except (urllib.error.URLError, TimeoutError, OSError) as error:
         raise LLMError(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from keeper.render import format_time, iso_time
+from keeper.text import clip
+from keeper.timefmt import display as format_time
+from keeper.timefmt import iso_utc as iso_time
 
 
 @dataclass(slots=True)
@@ -141,9 +143,7 @@ class Summary:
 
 
 def _quote_line(quote: Quote, width: int = 280) -> str:
-    text = " ".join(quote.text.split())
-    if len(text) > width:
-        text = text[: width - 1].rstrip() + "…"
+    text = clip(quote.text, width)
     who = (quote.role or "?").capitalize()
     when = format_time(quote.create_time)[:10]
     ref = quote.message_id or quote.node_id
@@ -249,5 +249,4 @@ def _fmt(value: float) -> str:
 
 
 def _short(text: str, width: int = 160) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 1].rstrip() + "…"
+    return clip(text, width)

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
+from keeper import timefmt
 from keeper.store.reader import NodeRow
 from keeper.summarize.model import Quote, Summary
 from keeper.summarize.sentences import split_sentences
@@ -81,10 +81,8 @@ class ThreadState:
 
 
 def day(epoch: float | None) -> str:
-    """``YYYY-MM-DD`` in UTC, or ``undated``."""
-    if epoch is None:
-        return "undated"
-    return datetime.fromtimestamp(epoch, tz=UTC).strftime("%Y-%m-%d")
+    """The local day (``YYYY-MM-DD``, as everywhere keeper shows dates), or ``undated``."""
+    return timefmt.day(epoch)
 
 
 def _quote(summary: Summary, node: NodeRow, text: str) -> Quote:

@@ -12,6 +12,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from keeper.config import Settings
 from keeper.tui.backend import Backend
 
 log = logging.getLogger(__name__)
@@ -20,7 +21,8 @@ GC_THRESHOLD = (5_000, 20, 50)  # allocations per young collection, then per old
 
 
 class KeeperApp(App[None]):
-    """The app. ``semantic=False`` keeps search keyword-only (tests, no model)."""
+    """The app; :func:`keeper.tui.build_app` builds it. ``semantic=False`` keeps search
+    keyword-only (tests, no model)."""
 
     CSS_PATH = "keeper.tcss"
     TITLE = "keeper"
@@ -35,9 +37,10 @@ class KeeperApp(App[None]):
         Binding("ctrl+t", "toggle_theme", "Theme", show=False),
     ]
 
-    def __init__(self, db: str | None = None, *, semantic: bool = True) -> None:
+    def __init__(self, backend: Backend, settings: Settings, *, semantic: bool = True) -> None:
         super().__init__()
-        self.backend = Backend(db)
+        self.backend = backend
+        self.settings = settings
         self.semantic = semantic
         self.ready = False
         self.started = time.perf_counter()

@@ -17,7 +17,7 @@ from keeper.pack.options import TARGETS, Pack, PackOptions
 from keeper.tui.screens.base import WorkerErrors
 
 if TYPE_CHECKING:
-    from keeper.tui.app import KeeperApp
+    from keeper.tui.host import KeeperHost
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +73,7 @@ class ExportScreen(WorkerErrors, ModalScreen[None]):
         self.pack: Pack | None = None
 
     @property
-    def keeper(self) -> KeeperApp:
+    def keeper(self) -> KeeperHost:
         """The app, typed."""
         return self.app  # type: ignore[return-value]
 

@@ -20,7 +20,7 @@ from keeper.tui.query import parse_date
 from keeper.tui.screens.base import WorkerErrors
 
 if TYPE_CHECKING:
-    from keeper.tui.app import KeeperApp
+    from keeper.tui.host import KeeperHost
 
 SORTS = ("updated", "created", "title", "messages")
 SORT_BY_COLUMN = {"title": "title", "date": "updated", "msgs": "messages"}
@@ -52,7 +52,7 @@ class LibraryScreen(WorkerErrors, Screen[None]):
         self.title_width = 16
 
     @property
-    def keeper(self) -> KeeperApp:
+    def keeper(self) -> KeeperHost:
         """The app, typed."""
         return self.app  # type: ignore[return-value]
 

@@ -16,7 +16,7 @@ from keeper.tui.format import clip, day
 from keeper.tui.screens.base import WorkerErrors
 
 if TYPE_CHECKING:
-    from keeper.tui.app import KeeperApp
+    from keeper.tui.host import KeeperHost
 
 KIND_LABELS = {
     "about_user": "About you",
@@ -52,7 +52,7 @@ class ProfileScreen(WorkerErrors, Screen[None]):
         self.items: list[dict] = []
 
     @property
-    def keeper(self) -> KeeperApp:
+    def keeper(self) -> KeeperHost:
         """The app, typed."""
         return self.app  # type: ignore[return-value]
 

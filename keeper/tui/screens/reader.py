@@ -24,7 +24,7 @@ from keeper.tui.widgets.message import MessageView
 
 if TYPE_CHECKING:
     from keeper.summarize.model import Summary
-    from keeper.tui.app import KeeperApp
+    from keeper.tui.host import KeeperHost
 
 
 WINDOW = 40  # messages mounted at once
@@ -75,7 +75,7 @@ class ReaderScreen(WorkerErrors, Screen[None]):
         self.window_start = 0
 
     @property
-    def keeper(self) -> KeeperApp:
+    def keeper(self) -> KeeperHost:
         """The app, typed."""
         return self.app  # type: ignore[return-value]
 

@@ -20,7 +20,7 @@ from keeper.tui.query import parse_query
 from keeper.tui.screens.base import WorkerErrors
 
 if TYPE_CHECKING:
-    from keeper.tui.app import KeeperApp
+    from keeper.tui.host import KeeperHost
 
 log = logging.getLogger(__name__)
 LIMIT = 50
@@ -69,7 +69,7 @@ class SearchScreen(WorkerErrors, Screen[None]):
         self.fill_token = 0  # which list of options is being added (see add_options)
 
     @property
-    def keeper(self) -> KeeperApp:
+    def keeper(self) -> KeeperHost:
         """The app, typed."""
         return self.app  # type: ignore[return-value]
 
@@ -145,8 +145,8 @@ class SearchScreen(WorkerErrors, Screen[None]):
                 log.warning("semantic search unavailable; keeping keyword hits", exc_info=True)
                 self.app.call_from_thread(self.semantic_failed, generation)
                 return
-            # Library.search explains a fallback to keywords (nothing embedded, no model).
-            note = str(getattr(library, "search_note", "") or "")
+            # The result explains a fallback to keywords (nothing embedded, no model).
+            note = hits.note
         self.app.call_from_thread(self.show_hits, generation, hits, "hybrid", None, note)
 
     def semantic_failed(self, generation: int) -> None:

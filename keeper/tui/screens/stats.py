@@ -15,7 +15,7 @@ from textual.widgets import Footer, Header, Label, Sparkline, Static
 from keeper.tui.screens.base import WorkerErrors
 
 if TYPE_CHECKING:
-    from keeper.tui.app import KeeperApp
+    from keeper.tui.host import KeeperHost
 
 BARS = " ▁▂▃▄▅▆▇█"
 
@@ -45,7 +45,7 @@ class StatsScreen(WorkerErrors, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back")]
 
     @property
-    def keeper(self) -> KeeperApp:
+    def keeper(self) -> KeeperHost:
         """The app, typed."""
         return self.app  # type: ignore[return-value]
 

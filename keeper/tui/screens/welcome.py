@@ -18,7 +18,7 @@ from keeper.tui.screens.base import WorkerErrors
 
 if TYPE_CHECKING:
     from keeper.importer import ImportReport
-    from keeper.tui.app import KeeperApp
+    from keeper.tui.host import KeeperHost
 
 WELCOME = """\
 # Welcome to keeper
@@ -48,7 +48,7 @@ class WelcomeScreen(WorkerErrors, Screen[bool]):
         self.progress_seen: list[tuple[int, int]] = []
 
     @property
-    def keeper(self) -> KeeperApp:
+    def keeper(self) -> KeeperHost:
         """The app, typed."""
         return self.app  # type: ignore[return-value]
 

@@ -1,39 +1,25 @@
-"""The continuity commands: summarize, profile, persona, pack, and the extra export formats.
-
-Registered into the main parser by ``keeper.cli``; thin wrappers over ``Library``.
-"""
+"""Commands that carry context to a new model: summarize, profile, persona, pack."""
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
-from typing import Any
 
+from keeper.cli.common import Subparsers, open_library, parse_date, print_json, settings_of
 from keeper.errors import UsageError
-
-EXPORT_FORMATS = ("chatgpt", "markdown", "jsonl-chat", "sharegpt")
-
-
-def _cli() -> Any:
-    # keeper.cli imports this module; import it lazily to share its helpers.
-    import keeper.cli
-
-    return keeper.cli
 
 
 def _llm_url(args: argparse.Namespace) -> str | None:
-    return getattr(args, "llm", None) or os.environ.get("KEEPER_LLM_URL") or None
+    return settings_of(args).llm_url
 
 
 def cmd_summarize(args: argparse.Namespace) -> int:
     """keeper summarize ID [--json] [--llm URL]"""
-    cli = _cli()
-    with cli._lib(args, create=False) as library:
+    with open_library(args, create=False) as library:
         summary = library.summarize(args.id, llm_url=_llm_url(args))
     if args.json:
-        cli._print_json(summary.as_dict())
+        print_json(summary.as_dict())
     else:
         sys.stdout.write(summary.to_markdown())
     return 0
@@ -41,10 +27,9 @@ def cmd_summarize(args: argparse.Namespace) -> int:
 
 def cmd_profile(args: argparse.Namespace) -> int:
     """keeper profile [--json] [--include ID | --exclude ID | --edit ID TEXT]"""
-    cli = _cli()
     from keeper.render import format_time
 
-    with cli._lib(args, create=False) as library:
+    with open_library(args, create=False) as library:
         for item_id in args.include or ():
             library.set_profile_item(item_id, included=True)
         for item_id in args.exclude or ():
@@ -55,7 +40,7 @@ def cmd_profile(args: argparse.Namespace) -> int:
             library.set_profile_item(args.reset_edit, edited_text="")
         items = library.profile()
     if args.json:
-        cli._print_json(items)
+        print_json(items)
         return 0
     if not items:
         print("No custom instructions or memories in this archive.")
@@ -93,11 +78,10 @@ def cmd_profile(args: argparse.Namespace) -> int:
 
 def cmd_persona(args: argparse.Namespace) -> int:
     """keeper persona [--model SLUG] [--json]"""
-    cli = _cli()
-    with cli._lib(args, create=False) as library:
+    with open_library(args, create=False) as library:
         persona = library.persona(args.model)
     if args.json:
-        cli._print_json(persona.as_dict())
+        print_json(persona.as_dict())
     else:
         sys.stdout.write(persona.to_markdown())
     return 0
@@ -105,7 +89,6 @@ def cmd_persona(args: argparse.Namespace) -> int:
 
 def cmd_pack(args: argparse.Namespace) -> int:
     """keeper pack [scope] [--budget N] [--target T] [--redact] [-o FILE | --copy]"""
-    cli = _cli()
     from keeper.pack import PackOptions
 
     if args.output and args.copy:
@@ -114,7 +97,7 @@ def cmd_pack(args: argparse.Namespace) -> int:
         conversations=tuple(args.conversation or ()),
         search=" ".join(args.search) if args.search else None,
         project=args.project,
-        since=cli._parse_date(args.since) if args.since else None,
+        since=parse_date(args.since) if args.since else None,
         model=args.model,
         budget=args.budget,
         target=args.target,
@@ -122,10 +105,10 @@ def cmd_pack(args: argparse.Namespace) -> int:
         redact_names=args.redact_names,
         llm_url=_llm_url(args),
     )
-    with cli._lib(args, create=False) as library:
+    with open_library(args, create=False) as library:
         pack = library.pack(options)
     if args.json:
-        cli._print_json(pack.as_dict())
+        print_json(pack.as_dict())
         return 0
     if args.output:
         Path(args.output).write_text(pack.text, encoding="utf-8")
@@ -150,29 +133,8 @@ def cmd_pack(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_export(args: argparse.Namespace) -> int:
-    """keeper export --format chatgpt|markdown|jsonl-chat|sharegpt -o PATH [filters]"""
-    cli = _cli()
-    out_path = Path(args.output)
-    filters = cli.filters_from(args)
-    with cli._lib(args, create=False) as library:
-        if args.format == "markdown":
-            count = library.export_markdown(out_path, filters)
-        else:
-            with open(out_path, "wb") as out:
-                if args.format == "chatgpt":
-                    count = library.export_chatgpt(out, filters)
-                else:
-                    style = "openai" if args.format == "jsonl-chat" else "sharegpt"
-                    count = library.export_chat_jsonl(
-                        out, filters, style=style, only_model=args.only_model
-                    )
-    print(f"Wrote {count:,} conversations to {out_path}", file=sys.stderr)
-    return 0
-
-
-def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
-    """Register summarize, profile, persona and pack on the ``keeper`` subparsers."""
+def add_summarize(sub: Subparsers, common: argparse.ArgumentParser) -> None:
+    """Register ``keeper summarize``."""
     p = sub.add_parser("summarize", parents=[common], help="offline summary of a conversation")
     p.add_argument("id", help="conversation id (or a unique prefix)")
     p.add_argument("--json", action="store_true")
@@ -183,34 +145,52 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     p.set_defaults(handler=cmd_summarize)
 
+
+def add_profile(sub: Subparsers, common: argparse.ArgumentParser) -> None:
+    """Register ``keeper profile``."""
     p = sub.add_parser(
         "profile",
         parents=[common],
         help="custom instructions and memories; choose what packs include",
     )
     p.add_argument("--json", action="store_true")
-    p.add_argument("--include", type=int, action="append", metavar="ID")
-    p.add_argument("--exclude", type=int, action="append", metavar="ID")
+    p.add_argument(
+        "--include", type=int, action="append", metavar="ID", help="put item ID into packs"
+    )
+    p.add_argument(
+        "--exclude", type=int, action="append", metavar="ID", help="keep item ID out of packs"
+    )
     p.add_argument("--edit", nargs=2, metavar=("ID", "TEXT"), help="text to use in packs")
     p.add_argument("--reset-edit", type=int, metavar="ID", help="go back to the original text")
     p.set_defaults(handler=cmd_profile)
 
+
+def add_persona(sub: Subparsers, common: argparse.ArgumentParser) -> None:
+    """Register ``keeper persona``."""
     p = sub.add_parser("persona", parents=[common], help="how a model spoke with you")
     p.add_argument("--model", metavar="SLUG", help="default: the model you talked with most")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_persona)
 
+
+def add_pack(sub: Subparsers, common: argparse.ArgumentParser) -> None:
+    """Register ``keeper pack``."""
     p = sub.add_parser("pack", parents=[common], help="a context pack for a new model")
     p.add_argument("--conversation", action="append", metavar="ID", help="repeatable")
-    p.add_argument("--search", nargs="+", metavar="QUERY")
-    p.add_argument("--project", metavar="GIZMO_ID")
-    p.add_argument("--since", metavar="DATE")
-    p.add_argument("--model", metavar="SLUG")
-    p.add_argument("--budget", type=int, default=8000, metavar="TOKENS")
+    p.add_argument(
+        "--search", nargs="+", metavar="QUERY", help="the conversations this search finds"
+    )
+    p.add_argument("--project", metavar="GIZMO_ID", help="the conversations of one Project")
+    p.add_argument("--since", metavar="DATE", help="conversations from this date (YYYY-MM-DD)")
+    p.add_argument("--model", metavar="SLUG", help="conversations with this model")
+    p.add_argument(
+        "--budget", type=int, default=8000, metavar="TOKENS", help="size limit (default 8000)"
+    )
     p.add_argument(
         "--target",
         default="generic",
         choices=("generic", "chatgpt", "claude", "gemini", "system-prompt"),
+        help="shape it for this assistant's memory or system prompt (default: generic)",
     )
     p.add_argument(
         "--redact",
@@ -225,15 +205,6 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--llm", metavar="URL", help="LLM abstracts for threads (optional)")
     p.add_argument("--json", action="store_true")
     out = p.add_mutually_exclusive_group()
-    out.add_argument("-o", "--output", metavar="FILE")
+    out.add_argument("-o", "--output", metavar="FILE", help="write it to FILE")
     out.add_argument("--copy", action="store_true", help="copy to the clipboard")
     p.set_defaults(handler=cmd_pack)
-
-
-def add_export_options(parser: argparse.ArgumentParser) -> None:
-    """The extra options of ``keeper export`` for the chat formats."""
-    parser.add_argument(
-        "--only-model",
-        metavar="SLUG",
-        help="jsonl-chat/sharegpt: train only on turns this model wrote",
-    )

@@ -16,11 +16,11 @@ from typing import IO, TYPE_CHECKING
 import orjson
 
 from keeper.errors import UsageError
+from keeper.export.source import ExportSource
 from keeper.store.filters import Filters
-from keeper.summarize.engine import visible_turns
+from keeper.thread import visible_turns
 
 if TYPE_CHECKING:
-    from keeper.library import Library
     from keeper.store.reader import NodeRow
 
 STYLES = ("openai", "sharegpt")
@@ -42,7 +42,7 @@ def merged_turns(turns: list[NodeRow]) -> list[tuple[str, str, set[str]]]:
     return out
 
 
-def openai_record(turns: list[NodeRow], only_model: str | None) -> dict | None:
+def openai_record(turns: list[NodeRow], only_model: str | None) -> dict[str, object] | None:
     """One fine-tuning example, or None when nothing in it is trainable."""
     messages = []
     trainable = False
@@ -61,7 +61,7 @@ def openai_record(turns: list[NodeRow], only_model: str | None) -> dict | None:
 
 def sharegpt_record(
     conversation_id: str, turns: list[NodeRow], only_model: str | None
-) -> dict | None:
+) -> dict[str, object] | None:
     """One ShareGPT example (``human``/``gpt`` turns), or None when empty."""
     merged = merged_turns(turns)
     pairs: list[dict[str, str]] = []
@@ -77,7 +77,7 @@ def sharegpt_record(
 
 
 def export_chat_jsonl(
-    library: Library,
+    source: ExportSource,
     out: IO[bytes],
     filters: Filters = Filters(),
     *,
@@ -88,8 +88,8 @@ def export_chat_jsonl(
     if style not in STYLES:
         raise UsageError(f"Unknown chat export style {style!r}.", f"Use one of {STYLES}.")
     count = 0
-    for conv in library.conversations(filters, sort="created"):
-        _, rows = library.conversation(conv.id)
+    for conv in source.conversations(filters, sort="created"):
+        _, rows = source.conversation(conv.id)
         turns = [t for t in visible_turns(rows) if t.role in ("user", "assistant")]
         record = (
             openai_record(turns, only_model)

@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING
 import orjson
 
 from keeper.errors import UsageError
+from keeper.export.source import ExportSource
+from keeper.model import NodeKind
 from keeper.render import conversation_markdown, format_time, iso_time
 from keeper.store.filters import Filters
 
 if TYPE_CHECKING:
-    from keeper.library import Library
     from keeper.store.reader import ConversationRow, NodeRow
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|#^\[\]\x00-\x1f]+')
@@ -51,7 +52,7 @@ def front_matter(conv: ConversationRow, rows: list[NodeRow]) -> str:
         ("models", models),
         ("project", conv.project),
         ("archived", conv.is_archived),
-        ("messages", sum(1 for r in rows if r.kind == "message" and not r.hidden)),
+        ("messages", sum(1 for r in rows if r.kind == NodeKind.MESSAGE and not r.hidden)),
         ("aliases", [conv.title] if conv.title else []),
         ("tags", ["chatgpt", "keeper"]),
         ("source", "keeper"),
@@ -60,22 +61,22 @@ def front_matter(conv: ConversationRow, rows: list[NodeRow]) -> str:
     return "\n".join(lines)
 
 
-def parse_front_matter(text: str) -> dict:
+def parse_front_matter(text: str) -> dict[str, object]:
     """Read back front matter written by :func:`front_matter` (one JSON value per key)."""
     if not text.startswith("---\n"):
         return {}
     block = text[4 : text.index("\n---\n", 4)]
-    out = {}
+    out: dict[str, object] = {}
     for line in block.splitlines():
         key, _, value = line.partition(": ")
         out[key] = orjson.loads(value)
     return out
 
 
-def _attachments(library: Library, conv_id: str, out_dir: Path) -> str:
+def _attachments(archive: ExportSource, conv_id: str, out_dir: Path) -> str:
     lines = []
     assets_dir = out_dir / "assets"
-    for ref in library.assets(conv_id):
+    for ref in archive.assets(conv_id):
         label = ref["name"] or ref["pointer"].rsplit("/", 1)[-1]
         if not ref["path"]:
             lines.append(f"- {label} _(not in the export)_ — message `{ref['node_id']}`")
@@ -91,7 +92,7 @@ def _attachments(library: Library, conv_id: str, out_dir: Path) -> str:
     return "\n## Files\n\n" + "\n".join(lines) + "\n" if lines else ""
 
 
-def export_markdown(library: Library, out_dir: Path, filters: Filters = Filters()) -> int:
+def export_markdown(source: ExportSource, out_dir: Path, filters: Filters = Filters()) -> int:
     """Write one note per conversation matching ``filters`` into ``out_dir``; the count."""
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(
@@ -100,10 +101,10 @@ def export_markdown(library: Library, out_dir: Path, filters: Filters = Filters(
         )
     out_dir.mkdir(parents=True, exist_ok=True)
     count = 0
-    for conv in library.conversations(filters, sort="created"):
-        _, rows = library.conversation(conv.id)
+    for conv in source.conversations(filters, sort="created"):
+        _, rows = source.conversation(conv.id)
         body = conversation_markdown(conv, rows, all_branches=True)
-        text = front_matter(conv, rows) + body + _attachments(library, conv.id, out_dir)
+        text = front_matter(conv, rows) + body + _attachments(source, conv.id, out_dir)
         (out_dir / note_name(conv)).write_text(text, encoding="utf-8")
         count += 1
     return count

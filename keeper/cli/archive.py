@@ -1,0 +1,183 @@
+"""Commands that change what the archive holds or copy it out: import, export, forget."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from keeper.cli.common import (
+    Subparsers,
+    add_filters,
+    embed_line,
+    filters_from,
+    open_library,
+    print_json,
+)
+from keeper.errors import KeeperError, UsageError
+from keeper.export.formats import EXPORT_FORMATS
+
+if TYPE_CHECKING:
+    from keeper.library import Library
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """keeper import [PATH ...]"""
+    from keeper.library import default_inputs
+    from keeper.report import render_report
+
+    inputs = [Path(p) for p in args.paths] if args.paths else default_inputs()
+    with open_library(args) as library:
+        report = library.import_exports(inputs, show_progress=not args.json)
+        data = report.as_dict()
+        if args.json:
+            print_json(data)
+        else:
+            sys.stdout.write(render_report(data))
+        if not args.no_embed and data["exit_code"] != 1:
+            _embed_after_import(library, quiet=args.json)
+    if data["exit_code"] == 1:
+        for source in data["sources"]:
+            if source.get("error"):
+                sys.stderr.write(f"keeper: {source['error']}\n")
+    return int(data["exit_code"])
+
+
+def _embed_after_import(library: Library, *, quiet: bool) -> None:
+    """Embed the new messages once the keyword index is committed; a missing model only
+    costs semantic search, so it is a note, not a failure."""
+    from keeper.errors import ModelError
+
+    try:
+        result = library.embed(show_progress=not quiet)
+    except ModelError as error:
+        sys.stderr.write(
+            f"keeper: not embedded ({error.message}); keyword search works. "
+            "Run `keeper embed` later.\n"
+        )
+        return
+    if not quiet:
+        print(embed_line(result.as_dict()))
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """keeper export --format chatgpt|markdown|jsonl-chat|sharegpt -o PATH [filters]"""
+    out_path = Path(args.output)
+    filters = filters_from(args)
+    with open_library(args, create=False) as library:
+        if args.format == "markdown":
+            count = library.export_markdown(out_path, filters)
+        else:
+            with open(out_path, "wb") as out:
+                if args.format == "chatgpt":
+                    count = library.export_chatgpt(out, filters)
+                else:
+                    style = "openai" if args.format == "jsonl-chat" else "sharegpt"
+                    count = library.export_chat_jsonl(
+                        out, filters, style=style, only_model=args.only_model
+                    )
+    print(f"Wrote {count:,} conversations to {out_path}", file=sys.stderr)
+    return 0
+
+
+def cmd_forget(args: argparse.Namespace) -> int:
+    """keeper forget ID [--yes]"""
+    from keeper.render import format_time
+
+    if args.scrub:
+        with open_library(args, create=False) as library:
+            if not library.scrub():
+                raise KeeperError(
+                    "Another keeper process is using the database, so it was not compacted.",
+                    "Close other keeper windows and imports, then run keeper forget --scrub again.",
+                )
+        print("The database was compacted; deleted text is gone from its files.")
+        return 0
+    if not args.id:
+        raise UsageError("Give the id of the conversation to forget (keeper list shows ids).")
+    with open_library(args, create=False) as library:
+        conv, nodes = library.conversation(args.id)
+        if not args.yes:
+            sys.stderr.write(
+                f"Forget {conv.title or '(untitled)'!r} [{conv.id}], "
+                f"{format_time(conv.create_time)}, {conv.message_count:,} messages "
+                f"({len(nodes):,} nodes)?\nThis deletes it from the archive for good: its "
+                "messages, search index entries, embeddings, and the files no other "
+                "conversation uses. Type yes to confirm: "
+            )
+            sys.stderr.flush()
+            try:
+                answer = input()
+            except EOFError:
+                answer = ""
+            if answer.strip().lower() not in ("y", "yes"):
+                sys.stderr.write("keeper: nothing was deleted.\n")
+                return 1
+        done = library.forget(conv.id)
+    if args.json:
+        print_json(done)
+    else:
+        print(
+            f"Forgot {done['title'] or '(untitled)'!r} [{done['conversation_id']}]: "
+            f"{done['nodes']:,} nodes, {done['asset_files']:,} files, "
+            f"{done['profile_items']:,} profile items."
+        )
+    if not done["scrubbed"]:
+        sys.stderr.write(
+            "keeper: the conversation is deleted, but another keeper process kept the "
+            "database from being compacted, so old copies of its text may remain in free "
+            "space. Close other keeper windows, then run: keeper forget --scrub\n"
+        )
+        return 3
+    return 0
+
+
+def add_import(sub: Subparsers, common: argparse.ArgumentParser) -> None:
+    """Register ``keeper import``."""
+    p = sub.add_parser("import", parents=[common], help="import ChatGPT exports")
+    p.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="export zip, folder, conversations.json, shard, chat.html (default: ./exports/*.zip)",
+    )
+    p.add_argument("--no-embed", action="store_true", help="skip building embeddings")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(handler=cmd_import)
+
+
+def add_export(sub: Subparsers, common: argparse.ArgumentParser) -> None:
+    """Register ``keeper export``."""
+    p = sub.add_parser("export", parents=[common], help="export conversations")
+    p.add_argument("--format", choices=EXPORT_FORMATS, required=True)
+    p.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="PATH",
+        help="a file (a folder for --format markdown)",
+    )
+    p.add_argument(
+        "--only-model",
+        metavar="SLUG",
+        help="jsonl-chat/sharegpt: train only on turns this model wrote",
+    )
+    add_filters(p, roles=False)
+    p.set_defaults(handler=cmd_export)
+
+
+def add_forget(sub: Subparsers, common: argparse.ArgumentParser) -> None:
+    """Register ``keeper forget``."""
+    p = sub.add_parser(
+        "forget", parents=[common], help="delete one conversation for good (asks first)"
+    )
+    p.add_argument("id", nargs="?", help="conversation id (or a unique prefix)")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.add_argument(
+        "--scrub",
+        action="store_true",
+        help="only compact the database so deleted text leaves its files",
+    )
+    p.add_argument("--json", action="store_true", help="print what was removed as JSON")
+    p.set_defaults(handler=cmd_forget)

@@ -1,0 +1,162 @@
+"""The domain types every layer passes around: frozen dataclasses and their enums.
+
+The store converts its rows into these at its boundary; the library returns them; only the
+JSON edge (``as_dict``) turns them into dicts. The enums are ``StrEnum``: a member equals
+its string, so stored values, JSON and SQL stay the plain strings they always were.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any, overload
+
+
+class NodeKind(StrEnum):
+    """What a stored node is. Only MESSAGE nodes are chat turns."""
+
+    STRUCTURAL = "structural"  # no message (root placeholder) or a non-object message
+    MESSAGE = "message"  # a user or assistant turn meant to be read
+    SYSTEM = "system"  # system prompt scaffolding
+    CONTEXT = "context"  # custom instructions (user_editable_context, user system message)
+    MEMORY = "memory"  # model_editable_context memory snapshot
+    REASONING = "reasoning"  # thoughts, reasoning_recap
+    TOOL_CALL = "tool_call"  # assistant message addressed to a tool (recipient != all)
+    TOOL_RESULT = "tool_result"  # a tool's reply
+
+
+class AnomalyKind(StrEnum):
+    """Something odd about an input that did not stop the import (the report's kinds)."""
+
+    # the container: zip or folder
+    UNREADABLE_MEMBER = "unreadable_member"
+    UNSAFE_MEMBER = "unsafe_member"
+    ENCRYPTED_MEMBER = "encrypted_member"
+    ZIP_BOMB = "zip_bomb"
+    TRUNCATED_ZIP = "truncated_zip"
+    TRUNCATED_MEMBER = "truncated_member"
+    CRC_ERROR = "crc_error"
+    # the export's layout
+    MISSING_SHARD = "missing_shard"
+    UNLISTED_SHARD = "unlisted_shard"
+    BAD_MANIFEST = "bad_manifest"
+    UNKNOWN_FILE = "unknown_file"
+    AUX_TOO_LARGE = "aux_too_large"
+    HTML_FALLBACK = "html_fallback"
+    # the conversations file
+    TRUNCATED_JSON = "truncated_json"
+    TRAILING_DATA = "trailing_data"
+    NOT_JSON = "not_json"
+    RECORD_TOO_LARGE = "record_too_large"
+    FAILED_RECORD = "failed_record"
+    # one conversation
+    MISSING_ID = "missing_id"
+    NO_MAPPING = "no_mapping"
+    MALFORMED_NODE = "malformed_node"
+    UNKNOWN_CONTENT_TYPE = "unknown_content_type"
+    CYCLE = "cycle"
+    DANGLING_PARENT = "dangling_parent"
+    MULTIPLE_ROOTS = "multiple_roots"
+    CURRENT_NODE_INVALID = "current_node_invalid"
+    # files
+    UNREADABLE_ASSET = "unreadable_asset"
+
+
+INCOMPLETE_SOURCE = frozenset(
+    {
+        AnomalyKind.MISSING_SHARD,
+        AnomalyKind.TRUNCATED_ZIP,
+        AnomalyKind.TRUNCATED_JSON,
+        AnomalyKind.UNREADABLE_MEMBER,
+    }
+)
+"""Anomalies after which a source may lack conversations (nothing is marked absent)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """One conversation as listed."""
+
+    id: str
+    title: str
+    create_time: float | None
+    update_time: float | None
+    model: str | None
+    project: str | None
+    gizmo_type: str | None
+    is_archived: bool
+    message_count: int
+    absent: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """One stored node of a conversation tree (a message or scaffolding), without raw JSON."""
+
+    rowid: int
+    node_id: str
+    parent_id: str | None
+    position: int
+    message_id: str | None
+    role: str | None
+    author_name: str | None
+    content_type: str | None
+    kind: str  # a NodeKind value
+    hidden: bool
+    on_path: bool
+    in_latest: bool
+    model: str | None
+    create_time: float | None
+    recipient: str | None
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One matching message."""
+
+    conversation_id: str
+    message_id: str
+    node_id: str
+    title: str
+    role: str | None
+    model: str | None
+    create_time: float | None
+    score: float
+    snippet: str
+    highlights: list[list[int]] = field(default_factory=list)
+    rowid: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON shape of a hit (``keeper search --json``)."""
+        data = asdict(self)
+        data.pop("rowid")
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult(Sequence[Hit]):
+    """The hits of one search, best first, and a note on how it ran ("" when it ran as
+    asked): why semantic retrieval fell back to keywords, or how much is embedded.
+
+    A sequence of its hits, so callers that only want the hits iterate it directly."""
+
+    hits: tuple[Hit, ...] = ()
+    note: str = ""
+
+    @overload
+    def __getitem__(self, index: int) -> Hit: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Hit]: ...
+    def __getitem__(self, index: int | slice) -> Hit | Sequence[Hit]:
+        return self.hits[index]
+
+    def __len__(self) -> int:
+        return len(self.hits)
+
+    def __iter__(self) -> Iterator[Hit]:
+        return iter(self.hits)
+
+    def __bool__(self) -> bool:
+        return bool(self.hits)
