@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import apsw
 
@@ -40,16 +41,16 @@ _DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 class ImportReport:
     """Everything an import did, for people (``render``) and machines (``as_dict``)."""
 
-    sources: list[dict] = field(default_factory=list)
+    sources: list[dict[str, Any]] = field(default_factory=list)
     conversations: Counter[str] = field(default_factory=Counter)
     nodes_by_kind: Counter[str] = field(default_factory=Counter)
     nodes_added: int = 0
     nodes_seen: int = 0
     assets: Counter[str] = field(default_factory=Counter)
-    missing_assets: list[dict] = field(default_factory=list)
-    anomalies: list[dict] = field(default_factory=list)
+    missing_assets: list[dict[str, Any]] = field(default_factory=list)
+    anomalies: list[dict[str, Any]] = field(default_factory=list)
     anomaly_counts: Counter[str] = field(default_factory=Counter)
-    failed: list[dict] = field(default_factory=list)
+    failed: list[dict[str, Any]] = field(default_factory=list)
     profile_items: int = 0
     marked_absent: int = 0
     elapsed_s: float = 0.0
@@ -84,7 +85,7 @@ class ImportReport:
         partial = partial or any(s.get("incomplete") for s in readable)
         return EXIT_PARTIAL if partial else EXIT_OK
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """The report as one JSON-able object (the ``--json`` output)."""
         return {
             "import_id": self.import_id,
@@ -172,7 +173,7 @@ class Importer:
         )
 
     def _import_source(self, path: Path, writer: ArchiveWriter) -> None:
-        entry: dict = {"path": str(path)}
+        entry: dict[str, Any] = {"path": str(path)}
         self.report.sources.append(entry)
         try:
             source = open_export(path)

@@ -13,7 +13,7 @@ import apsw
 
 from keeper.config import Settings, load_settings
 from keeper.errors import InputError, UsageError
-from keeper.model import SearchResult
+from keeper.model import EmbeddingStatus, ForgetReport, SearchResult
 from keeper.pack.options import Pack, PackOptions
 from keeper.paths import DataPaths, resolve_paths
 from keeper.store import open_connection, reader
@@ -173,20 +173,14 @@ class Library:
                 self.conn, embedder, show_progress=show_progress, max_nodes=max_nodes
             )
 
-    def embedding_status(self) -> dict:
+    def embedding_status(self) -> EmbeddingStatus:
         """How many embeddable messages there are and how many have vectors."""
         from keeper.store import vectors
 
         model = vectors.active_model(self.conn)
         embeddable = vectors.count_embeddable(self.conn)
         embedded, chunks = vectors.count_embedded(self.conn, model.id) if model else (0, 0)
-        return {
-            "model": model.name if model else None,
-            "embeddable": embeddable,
-            "embedded": embedded,
-            "chunks": chunks,
-            "complete": embedded >= embeddable,
-        }
+        return EmbeddingStatus(model.name if model else None, embeddable, embedded, chunks)
 
     # -- reading ------------------------------------------------------------------------
     def search(
@@ -214,15 +208,15 @@ class Library:
         from keeper.errors import ModelError
 
         status = self.embedding_status()
-        if not status["embedded"]:
+        if not status.embedded:
             if mode is not None:
                 return keywords(
                     f"Nothing is embedded yet; {mode} search fell back to keywords "
                     "(run `keeper embed`)."
                 )
-            if status["embeddable"]:
+            if status.embeddable:
                 return keywords(
-                    f"0 of {status['embeddable']:,} messages are embedded: keyword results "
+                    f"0 of {status.embeddable:,} messages are embedded: keyword results "
                     "only (`keeper embed` adds search by meaning)."
                 )
             return keywords()
@@ -231,9 +225,9 @@ class Library:
         except ModelError as error:
             return keywords(f"{error.message} Searched by keywords only.")
         note = ""
-        if not status["complete"]:
+        if not status.complete:
             note = (
-                f"{status['embedded']:,} of {status['embeddable']:,} messages are embedded; "
+                f"{status.embedded:,} of {status.embeddable:,} messages are embedded; "
                 "`keeper embed` finishes the rest."
             )
         hits = search(
@@ -267,7 +261,7 @@ class Library:
             )
         return conv, reader.conversation_nodes(self.conn, conv.id)
 
-    def assets(self, conversation_id: str) -> list[dict]:
+    def assets(self, conversation_id: str) -> list[dict[str, Any]]:
         """Files a conversation references, with their copied paths (absolute) if present."""
         refs = reader.asset_refs(self.conn, conversation_id)
         for ref in refs:
@@ -275,11 +269,11 @@ class Library:
                 ref["path"] = str(self.paths.assets / ref["path"])
         return refs
 
-    def stats(self) -> dict:
+    def stats(self) -> dict[str, Any]:
         """Counts by model and by month."""
         return reader.stats(self.conn)
 
-    def profile(self) -> list[dict]:
+    def profile(self) -> list[dict[str, Any]]:
         """Custom instructions and memories with their sources, include flags, edits, and
         ``first_seen``/``last_seen`` (the item's date, else its source conversation's)."""
         from keeper.store.continuity import profile_item_times
@@ -354,14 +348,14 @@ class Library:
         """The conversations matching ``filters`` as imported (ChatGPT JSON)."""
         return reader.export_raw_conversations(self.conn, filters)
 
-    def doctor(self) -> dict:
+    def doctor(self) -> dict[str, Any]:
         """Versions, capabilities and locations, for `keeper doctor`."""
         from keeper.doctor import diagnose
 
-        return {**diagnose(self.conn, self.paths), "embeddings": self.embedding_status()}
+        return {**diagnose(self.conn, self.paths), "embeddings": self.embedding_status().as_dict()}
 
     # -- forgetting ---------------------------------------------------------------------
-    def forget(self, conversation_id: str) -> dict:
+    def forget(self, conversation_id: str) -> ForgetReport:
         """Delete one conversation and everything derived from it (nodes, keyword and vector
         rows, revisions, profile items only it supported, asset files no other conversation
         uses). The only way keeper ever deletes imported data; the CLI asks first."""
@@ -373,15 +367,15 @@ class Library:
             for relpath in result.asset_files:
                 (self.paths.assets / relpath).unlink(missing_ok=True)
             scrubbed = scrub(self.conn)
-        return {
-            "conversation_id": conv.id,
-            "title": conv.title,
-            "nodes": result.nodes,
-            "asset_files": len(result.asset_files),
-            "profile_items": result.profile_items,
-            "other_rows": result.other_rows,
-            "scrubbed": scrubbed,
-        }
+        return ForgetReport(
+            conversation_id=conv.id,
+            title=conv.title,
+            nodes=result.nodes,
+            asset_files=len(result.asset_files),
+            profile_items=result.profile_items,
+            other_rows=dict(result.other_rows),
+            scrubbed=scrubbed,
+        )
 
     def scrub(self) -> bool:
         """Compact the database so deleted text leaves its files; False if others kept it busy."""

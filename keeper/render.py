@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from keeper.parse.content_types import MESSAGE, STRUCTURAL
 from keeper.store.reader import ConversationRow, NodeRow
 from keeper.thread import ConversationTree
@@ -99,7 +101,7 @@ def _branches_markdown(tree: ConversationTree, hidden: bool) -> str:
     return "".join(parts) if not parts else "\n---\n" + "\n".join(parts)
 
 
-def node_dict(node: NodeRow, tree: ConversationTree) -> dict:
+def node_dict(node: NodeRow, tree: ConversationTree) -> dict[str, Any]:
     """A node as JSON for ``keeper show --format json``."""
     index, count = tree.branch(node.node_id)
     return {
@@ -121,7 +123,7 @@ def node_dict(node: NodeRow, tree: ConversationTree) -> dict:
     }
 
 
-def conversation_json(conv: ConversationRow, rows: list[NodeRow]) -> dict:
+def conversation_json(conv: ConversationRow, rows: list[NodeRow]) -> dict[str, Any]:
     """The conversation, its visible thread and every node, as one JSON object."""
     tree = ConversationTree.build(rows)
     return {

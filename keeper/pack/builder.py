@@ -22,7 +22,7 @@ import math
 import re
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from keeper import timefmt
 from keeper.config import LlmEndpoint
@@ -380,7 +380,7 @@ class PackBuilder:
                 self.add("about", S.life_line(entry, cites), cites, cap=cap)
         self.sheet_names = [e.name for e in sheet if not e.name.startswith(("my ", "我"))]
 
-    def _line_breaks(self, item: dict) -> str:
+    def _line_breaks(self, item: dict[str, Any]) -> str:
         """The instruction text as written: the archive stores it with whitespace folded (its
         key), so the line breaks are read back from the node it came from."""
         raw = continuity.node_raw(self.conn, item["conversation_id"], item["node_id"])
@@ -537,7 +537,9 @@ class PackBuilder:
         """Choose parts within the budget and render them for the target."""
         started = time.perf_counter()
         opts = self.options
-        self._earlier_instructions: list[tuple[str, dict, tuple]] = []
+        self._earlier_instructions: list[
+            tuple[str, dict[str, Any], tuple[float | None, float | None]]
+        ] = []
         ids = self.scope()
         notes = [
             i["edited_text"] or i["text"] for i in reader.profile_items(self.conn) if i["included"]

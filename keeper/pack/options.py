@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 TARGETS = ("generic", "chatgpt", "claude", "gemini", "system-prompt")
 
@@ -44,12 +45,12 @@ class Pack:
     target: str
     tokenizer: str
     sources: list[Source]
-    redactions: list[dict]
+    redactions: list[dict[str, Any]]
     fields: dict[str, str] = field(default_factory=dict)
     citation_tokens: int = 0
     llm: dict[str, int] = field(default_factory=dict)  # cards polished / left extractive
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {
             "text": self.text,

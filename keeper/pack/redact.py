@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 _STREET_TYPES = (
     r"street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|way|court|ct|place|pl|"
@@ -144,7 +145,7 @@ class Redactor:
             if self.hits.get(placeholder) and value in everything:
                 raise AssertionError(f"redaction left a {kind} value in the pack")
 
-    def report(self) -> list[dict]:
+    def report(self) -> list[dict[str, Any]]:
         """What was masked: kind, placeholder, original value and how often."""
         return [
             {"kind": kind, "placeholder": ph, "value": value, "count": self.hits.get(ph, 0)}

@@ -10,6 +10,7 @@ user in the second person throughout ("you", "Mika").
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from keeper.pack.refs import Cite, mark
 from keeper.summarize.model import Quote
@@ -212,7 +213,7 @@ def card(state: ThreadState, level: int, title: str, who: Person, cites: list[Ci
     return "\n".join(lines)
 
 
-def _spread(items: list, count: int) -> list:
+def _spread(items: list[Any], count: int) -> list[Any]:
     if len(items) <= count:
         return items
     step = (len(items) - 1) / (count - 1)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from typing import cast
+from typing import Any, cast
 
 import apsw
 import numpy as np
@@ -26,16 +26,20 @@ def content_hash(conn: apsw.Connection, conversation_id: str) -> bytes | None:
     return None if value is None else bytes(value)
 
 
-def cached_summary(conn: apsw.Connection, conversation_id: str, digest: bytes) -> dict | None:
+def cached_summary(
+    conn: apsw.Connection, conversation_id: str, digest: bytes
+) -> dict[str, Any] | None:
     """The cached summary dict if it was made from this content and algorithm version."""
     row = conn.execute(
         "SELECT data FROM summaries WHERE conversation_id = ? AND content_hash = ? AND version = ?",
         (conversation_id, digest, SUMMARY_VERSION),
     ).fetchone()
-    return None if row is None else cast(dict, orjson.loads(cast(bytes, row[0])))
+    return None if row is None else cast(dict[str, Any], orjson.loads(cast(bytes, row[0])))
 
 
-def store_summary(conn: apsw.Connection, conversation_id: str, digest: bytes, data: dict) -> None:
+def store_summary(
+    conn: apsw.Connection, conversation_id: str, digest: bytes, data: dict[str, Any]
+) -> None:
     """Cache ``data`` for this conversation content."""
     with conn:
         conn.execute(
@@ -100,7 +104,7 @@ def store_term_df(conn: apsw.Connection, df: dict[str, int], docs: int) -> None:
         )
 
 
-def cached_value(conn: apsw.Connection, key: str) -> dict | None:
+def cached_value(conn: apsw.Connection, key: str) -> dict[str, Any] | None:
     """A JSON value cached under ``key`` while the archive is unchanged, else None."""
     raw = scalar(conn, "SELECT value FROM continuity_meta WHERE key = ?", (key,))
     if raw is None:
@@ -108,10 +112,10 @@ def cached_value(conn: apsw.Connection, key: str) -> dict | None:
     stored = orjson.loads(str(raw))
     if stored.get("fingerprint") != corpus_fingerprint(conn):
         return None
-    return cast(dict, stored["value"])
+    return cast(dict[str, Any], stored["value"])
 
 
-def store_value(conn: apsw.Connection, key: str, value: dict) -> None:
+def store_value(conn: apsw.Connection, key: str, value: dict[str, Any]) -> None:
     """Cache ``value`` under ``key`` until the archive changes."""
     payload = orjson.dumps({"fingerprint": corpus_fingerprint(conn), "value": value}).decode()
     with conn:
@@ -145,7 +149,7 @@ def exchanges(
     exclude: bool = False,
     limit: int = 20_000,
     conversations: Sequence[str] | None = None,
-) -> list[tuple]:
+) -> list[tuple[Any, ...]]:
     """(conversation id, title, user node, user message id, user text, user time,
     reply node, reply message id, reply text, reply time) for visible replies by ``model``
     (by every other model with ``exclude``; any model when ``model`` is None) on visible
@@ -229,14 +233,14 @@ def ranked_conversations(conn: apsw.Connection, filters: Filters) -> list[str]:
     newest = max(float(r[2] or 0.0) for r in rows) or 1.0
     year = 365 * 86400.0
 
-    def score(row: tuple) -> float:
+    def score(row: tuple[Any, ...]) -> float:
         age_years = max(0.0, (newest - float(row[2] or 0.0)) / year)
         return float(np.log1p(int(row[1]))) / (1.0 + 0.5 * age_years)
 
     return [str(r[0]) for r in sorted(rows, key=score, reverse=True)]
 
 
-def conversation_engagement(conn: apsw.Connection, filters: Filters) -> list[tuple]:
+def conversation_engagement(conn: apsw.Connection, filters: Filters) -> list[tuple[Any, ...]]:
     """Per conversation in scope: (id, first message time, last message time, user turns,
     user characters, assistant turns, distinct days with a message) over visible messages."""
     where, params = filters.conversation_clause()
@@ -252,7 +256,7 @@ def conversation_engagement(conn: apsw.Connection, filters: Filters) -> list[tup
     ).fetchall()
 
 
-def node_raw(conn: apsw.Connection, conversation_id: str, node_id: str) -> dict | None:
+def node_raw(conn: apsw.Connection, conversation_id: str, node_id: str) -> dict[str, Any] | None:
     """The raw JSON of one stored node, or None."""
     blob = scalar(
         conn,

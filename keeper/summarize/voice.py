@@ -17,6 +17,7 @@ import re
 import statistics
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import apsw
 import orjson
@@ -208,22 +209,22 @@ class Voice:
     tone: dict[str, float] = field(default_factory=dict)
     examples: dict[str, tuple[Quote, Quote]] = field(default_factory=dict)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """JSON-ready form (for the cache)."""
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> Voice:
+    def from_dict(cls, data: dict[str, Any]) -> Voice:
         """Inverse of :meth:`as_dict`."""
 
-        def trait(item: dict | None) -> PersonaTrait | None:
+        def trait(item: dict[str, Any] | None) -> PersonaTrait | None:
             if item is None:
                 return None
             return PersonaTrait(
                 item["label"], item["count"], [Quote(**q) for q in item["examples"]]
             )
 
-        def traits(items: list[dict]) -> list[PersonaTrait]:
+        def traits(items: list[dict[str, Any]]) -> list[PersonaTrait]:
             return [t for t in (trait(i) for i in items) if t is not None]
 
         return cls(

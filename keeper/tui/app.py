@@ -6,7 +6,7 @@ import gc
 import logging
 import time
 from collections.abc import Iterable
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -124,7 +124,7 @@ class KeeperApp(App[None]):
         """Switch between the light and the dark theme."""
         self.theme = LIGHT if self.theme == DARK else DARK
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """keeper's screens and switches in the command palette (ctrl+p)."""
         yield SystemCommand("Library", "All conversations (1)", self.action_library)
         yield SystemCommand(

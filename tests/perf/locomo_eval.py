@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> dict:
     timings: dict[str, float] = {}
     try:
         started = time.perf_counter()
-        if not library.embedding_status()["embeddable"]:
+        if not library.embedding_status().embeddable:
             library.import_exports([EVAL_DIR / "export.zip"], show_progress=False)
         timings["import_s"] = round(time.perf_counter() - started, 2)
         embedder = library.embedder(backend=args.backend)
