@@ -5,7 +5,7 @@ Their tables come from migration step 3 (every connection is migrated when it op
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, cast
 
 import apsw
@@ -188,18 +188,28 @@ def assistant_model_counts(conn: apsw.Connection) -> list[tuple[str, int]]:
 
 
 def exchanges(
-    conn: apsw.Connection, model: str | None, *, exclude: bool = False, limit: int = 20_000
+    conn: apsw.Connection,
+    model: str | None,
+    *,
+    exclude: bool = False,
+    limit: int = 20_000,
+    conversations: Sequence[str] | None = None,
 ) -> list[tuple[Any, ...]]:
     """(conversation id, title, user node, user message id, user text, user time,
     reply node, reply message id, reply text, reply time) for visible replies by ``model``
     (by every other model with ``exclude``; any model when ``model`` is None) on visible
     threads (replies the user regenerated away do not define the voice), each with the
-    user message it answered when that directly precedes it. Newest ``limit`` replies."""
+    user message it answered when that directly precedes it. Newest ``limit`` replies,
+    only from ``conversations`` when given."""
     if model is None:
         clause, params = "1", []
     else:
         clause = "coalesce(a.model, '') != ?" if exclude else "a.model = ?"
         params = [model]
+    if conversations is not None:
+        wanted = list(conversations) or [""]
+        clause += " AND a.conversation_id IN (SELECT value FROM json_each(?))"
+        params.append(orjson.dumps(wanted).decode())
     rows = conn.execute(
         "SELECT a.conversation_id, c.title, u.node_id, u.message_id, u.text, u.create_time, "
         "a.node_id, a.message_id, a.text, coalesce(a.create_time, c.create_time) "
@@ -273,6 +283,47 @@ def ranked_conversations(conn: apsw.Connection, filters: Filters) -> list[str]:
         return float(np.log1p(int(row[1]))) / (1.0 + 0.5 * age_years)
 
     return [str(r[0]) for r in sorted(rows, key=score, reverse=True)]
+
+
+def conversation_engagement(conn: apsw.Connection, filters: Filters) -> list[tuple[Any, ...]]:
+    """Per conversation in scope: (id, first message time, last message time, user turns,
+    user characters, assistant turns, distinct days with a message) over visible messages."""
+    where, params = filters.conversation_clause()
+    return conn.execute(
+        "SELECT c.id, min(n.create_time), max(n.create_time), "
+        "sum(n.role = 'user'), sum(CASE WHEN n.role = 'user' THEN length(n.text) ELSE 0 END), "
+        "sum(n.role = 'assistant'), count(DISTINCT CAST(n.create_time / 86400 AS INTEGER)) "
+        "FROM conversations c JOIN nodes n ON n.conversation_id = c.id "
+        "AND n.kind = 'message' AND n.hidden = 0 AND n.on_path = 1 "
+        "AND n.role IN ('user', 'assistant') "
+        f"WHERE {where} GROUP BY c.id",
+        params,
+    ).fetchall()
+
+
+def node_raw(conn: apsw.Connection, conversation_id: str, node_id: str) -> dict[str, Any] | None:
+    """The raw JSON of one stored node, or None."""
+    blob = scalar(
+        conn,
+        "SELECT raw FROM nodes WHERE conversation_id = ? AND node_id = ?",
+        (conversation_id, node_id),
+    )
+    if blob is None:
+        return None
+    value = orjson.loads(blob)
+    return value if isinstance(value, dict) else None
+
+
+def node_texts(conn: apsw.Connection, rowids: Iterable[int]) -> dict[int, str]:
+    """The stored text of each node rowid."""
+    wanted = list(rowids)
+    if not wanted:
+        return {}
+    rows = conn.execute(
+        "SELECT rowid, text FROM nodes WHERE rowid IN (SELECT value FROM json_each(?))",
+        [orjson.dumps(wanted).decode()],
+    )
+    return {int(r[0]): str(r[1]) for r in rows}
 
 
 def chunk_vectors(conn: apsw.Connection, node_rowids: Iterable[int]) -> dict[int, np.ndarray]:
