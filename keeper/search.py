@@ -106,12 +106,12 @@ def _hit(row: reader.KeywordRow, score: float, terms: tuple[str, ...]) -> Hit:
 
 def _with_context(conn: apsw.Connection, hits: list[Hit]) -> list[Hit]:
     around = turns.neighbours(conn, [hit.rowid for hit in hits])
-    for hit in hits:
-        hit.context = around.get(hit.rowid, {})
-    return hits
+    return [replace(hit, context=around.get(hit.rowid, {})) for hit in hits]
 
 
-def _date_filters(conn: apsw.Connection, dates: tuple[DateMention, ...], filters: Filters):
+def _date_filters(
+    conn: apsw.Connection, dates: tuple[DateMention, ...], filters: Filters
+) -> list[Filters]:
     """The user's filters narrowed to each window the query's dates name."""
     years = bestmatch.archive_years(conn) if any(d.year is None for d in dates) else range(0)
     out = []

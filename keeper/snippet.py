@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import Any
 
 WIDTH = 200
 
@@ -98,14 +99,14 @@ def mark(snippet: str, spans: list[list[int]], left: str = "[", right: str = "]"
     return "".join(out)
 
 
-def context_turn(role: str | None, context: dict[str, dict]) -> dict | None:
+def context_turn(role: str | None, context: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
     """The neighbouring turn worth showing under a hit: the reply to a user's message,
     the question an assistant's reply answered."""
     side = "before" if role == "assistant" else "after"
     return context.get(side) or context.get("after" if side == "before" else "before")
 
 
-def context_line(role: str | None, context: dict[str, dict], width: int = WIDTH) -> str:
+def context_line(role: str | None, context: dict[str, dict[str, Any]], width: int = WIDTH) -> str:
     """``↳ role: text`` for :func:`context_turn`, clipped to ``width`` characters in all;
     '' when there is none."""
     turn = context_turn(role, context)

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import apsw
 
 CONTEXT_CHARS = 300
 
 
-def neighbours(conn: apsw.Connection, rowids: list[int]) -> dict[int, dict[str, dict]]:
+def neighbours(conn: apsw.Connection, rowids: list[int]) -> dict[int, dict[str, dict[str, Any]]]:
     """For each node rowid: ``{"before": turn, "after": turn}`` (either may be missing),
     each turn ``{"message_id", "role", "text"}`` with its text clipped: the visible message
     it answers (its parent) and the one that answers it (its child on the active path)."""
-    out: dict[int, dict[str, dict]] = {rowid: {} for rowid in rowids}
+    out: dict[int, dict[str, dict[str, Any]]] = {rowid: {} for rowid in rowids}
     for start in range(0, len(rowids), 400):
         part = rowids[start : start + 400]
         marks = ", ".join("?" * len(part))
