@@ -106,9 +106,7 @@ def _hit(row: reader.KeywordRow, score: float, terms: tuple[str, ...]) -> Hit:
 
 def _with_context(conn: apsw.Connection, hits: list[Hit]) -> list[Hit]:
     around = turns.neighbours(conn, [hit.rowid for hit in hits])
-    for hit in hits:
-        hit.context = around.get(hit.rowid, {})
-    return hits
+    return [replace(hit, context=around.get(hit.rowid, {})) for hit in hits]
 
 
 def _date_filters(conn: apsw.Connection, dates: tuple[DateMention, ...], filters: Filters):
