@@ -22,8 +22,8 @@ from keeper.store.sql import scalar
 
 # Candidates read per wanted hit (at least MIN_POOL): enough that a message holding all the
 # terms or the rarest ones is among them.
-POOL_FACTOR = 3
-MIN_POOL = 200
+POOL_FACTOR = 2
+MIN_POOL = 100
 # Only this much of a long message is tokenized to see which terms it holds.
 TOKENIZE_CHARS = 20_000
 
