@@ -11,13 +11,14 @@ from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, OptionList, Static
+from textual.widgets import Footer, Header, Input, OptionList
 from textual.widgets.option_list import Option
 
 from keeper.search import Hit, group_by_conversation
-from keeper.tui.format import clip, day, highlighted
+from keeper.tui.format import SEMANTIC_MARK, clip, day, highlighted
 from keeper.tui.query import parse_query
 from keeper.tui.screens.base import WorkerErrors
+from keeper.tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
     from keeper.tui.host import KeeperHost
@@ -37,7 +38,7 @@ def hit_prompt(hit: Hit, width: int, semantic: bool = False) -> Text:
             (hit.role or "?").capitalize(),
             day(hit.create_time),
             hit.model or "",
-            "≈ semantic" if semantic else "",
+            SEMANTIC_MARK if semantic else "",
         )
         if bit
     )
@@ -81,7 +82,7 @@ class SearchScreen(WorkerErrors, Screen[None]):
             "until:2024-12 project:g-p-… hidden:yes",
             id="query",
         )
-        yield Static(
+        yield StatusLine(
             "Type to search. Enter opens the first hit; ↓ moves into the list.", id="search-status"
         )
         yield OptionList(id="hits")
@@ -92,6 +93,12 @@ class SearchScreen(WorkerErrors, Screen[None]):
         self.query_one("#query", Input).focus()
         if self.initial:
             self.start(self.initial)
+
+    def on_screen_resume(self) -> None:
+        """Back from a hit: the hits keep the focus, so the next keys are shortcuts (``/``
+        returns to the box), not letters added to the last query."""
+        if self.is_mounted and isinstance(self.focused, Input) and self.hits:
+            self.query_one("#hits", OptionList).focus()
 
     def action_focus_box(self) -> None:
         """``/`` again: back to the box."""
@@ -232,12 +239,14 @@ class SearchScreen(WorkerErrors, Screen[None]):
             bits.append(f"keyword {self.keyword_ms:.0f} ms")
         if self.semantic_state:
             bits.append(self.semantic_state)
+        if self.semantic_rows:
+            bits.append(f"{SEMANTIC_MARK}: found by meaning, not by the words")
         problems = parse_query(self.query_text).problems
         return " · ".join(bits + list(problems))
 
     def status(self, text: str) -> None:
-        """The line under the search box."""
-        self.query_one("#search-status", Static).update(text)
+        """The line under the search box: the results' summary (it stays)."""
+        self.query_one("#search-status", StatusLine).show(text)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Enter in the box opens the first hit."""
@@ -270,7 +279,7 @@ class SearchScreen(WorkerErrors, Screen[None]):
         """A context pack from the current search."""
         parsed = parse_query(self.query_text)
         if not parsed.text.strip():
-            self.status("Search for something first.")
+            self.query_one("#search-status", StatusLine).note("Search for something first.")
             return
         from keeper.tui.screens.export import ExportScreen, Scope
 
