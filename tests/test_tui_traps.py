@@ -388,3 +388,40 @@ async def test_status_lines_clear_themselves(
         assert "Copied" in status.plain
         await pilot.pause(1.2)
         assert status.plain == built
+
+
+async def test_search_takes_project_labels_and_explains_semantic_hits(
+    sample_library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from keeper.model import SearchResult
+    from keeper.store.filters import Filters
+
+    original = Library.search
+
+    def with_a_semantic_extra(self, query, filters=Filters(), *, mode="keyword", limit=20):  # type: ignore[no-untyped-def]
+        hits = original(self, query, filters, mode="keyword", limit=limit)
+        if mode == "hybrid" and hits.hits:
+            extra = original(self, "pasta", Filters(), mode="keyword", limit=1)
+            return SearchResult(hits.hits + extra.hits, hits.note)
+        return hits
+
+    monkeypatch.setattr(Library, "search", with_a_semantic_extra)
+    fair_use = next(c for c in sample_library.conversations() if c.title.startswith("Fair use"))
+    project = fair_use.project
+    assert project
+    app = KeeperApp(str(sample_library.paths.db), semantic=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await library_ready(pilot, app)
+        label = app.backend.project_names[project]
+        assert label != project
+        await pilot.press("slash")
+        search = app.screen
+        assert isinstance(search, SearchScreen)
+        search.query_one("#query", Input).value = f"Warhol project:{label}"
+        await until(pilot, lambda: "semantic joined" in status_of(search, "#search-status"))
+        keyword = [h for h in search.hits if h.rowid not in search.semantic_rows]
+        assert keyword and search.semantic_rows
+        projects = {sample_library.conversation(h.conversation_id)[0].project for h in keyword}
+        assert projects == {project}
+        assert "≈ semantic: found by meaning" in status_of(search, "#search-status")
+        assert "≈ semantic" in screen_text(app)

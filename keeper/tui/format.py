@@ -113,3 +113,28 @@ def project_labels(ids: list[str] | set[str]) -> dict[str, str]:
             length += 1
         labels[raw] = prefix + rest[:length]
     return labels
+
+
+def resolve_project(value: str, labels: dict[str, str]) -> tuple[str, str | None]:
+    """The project id that ``value`` names: a full id, a label as the library shows it
+    (``P·168d``, any case) or the start of an id (``168d``, ``g-p-168d``). Unknown values
+    pass through as they are; a value that fits several projects comes back with a
+    problem that lists them."""
+    if value in labels or not labels:
+        return value, None
+    wanted = value.casefold()
+    by_label = [raw for raw, label in labels.items() if label.casefold() == wanted]
+    if len(by_label) == 1:
+        return by_label[0], None
+    bare = wanted.split("·", 1)[-1]
+    starts = [
+        raw
+        for raw in labels
+        if raw.casefold().startswith(wanted) or raw.casefold().split("-")[-1].startswith(bare)
+    ]
+    if len(starts) == 1:
+        return starts[0], None
+    if len(starts) > 1:
+        names = ", ".join(sorted(labels[raw] for raw in starts))
+        return value, f"project:{value} fits several projects ({names})"
+    return value, None

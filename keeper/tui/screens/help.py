@@ -20,7 +20,7 @@ HELP = """\
 `ctrl+f` filters (model, project, archived, dates) · `ctrl+o` export · click a header to sort
 
 **Search**: results as you type; filters in the box: `model:gpt-4o role:user
-since:2024-01 until:2024-12 project:g-p-… hidden:yes` · `↓` into the results ·
+since:2024-01 until:2024-12 project:P·168d hidden:yes` · `↓` into the results ·
 `Enter` opens a hit at its message · `ctrl+o` pack the results
 
 **Reader**: `↓`/`↑` or `j`/`k` next/previous message · `Home`/`End` first/last ·

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -15,8 +16,8 @@ from textual.widgets import Footer, Header, Input, OptionList
 from textual.widgets.option_list import Option
 
 from keeper.search import Hit, group_by_conversation
-from keeper.tui.format import SEMANTIC_MARK, clip, day, highlighted
-from keeper.tui.query import parse_query
+from keeper.tui.format import SEMANTIC_MARK, clip, day, highlighted, resolve_project
+from keeper.tui.query import SearchQuery, parse_query
 from keeper.tui.screens.base import WorkerErrors
 from keeper.tui.widgets.status import StatusLine
 
@@ -79,7 +80,7 @@ class SearchScreen(WorkerErrors, Screen[None]):
         yield Input(
             value=self.initial,
             placeholder="Search messages…  filters: model:gpt-4o role:user since:2024-01 "
-            "until:2024-12 project:g-p-… hidden:yes",
+            "until:2024-12 project:P·168d hidden:yes",
             id="query",
         )
         yield StatusLine(
@@ -112,11 +113,25 @@ class SearchScreen(WorkerErrors, Screen[None]):
         """Search on every keystroke."""
         self.start(event.value)
 
+    def parse(self, raw: str) -> SearchQuery:
+        """The box's words and filters; ``project:`` also takes the library's short label
+        (``P·168d``) or the start of an id."""
+        parsed = parse_query(raw)
+        project = parsed.filters.project
+        if not project:
+            return parsed
+        full, problem = resolve_project(project, self.keeper.backend.project_names)
+        return replace(
+            parsed,
+            filters=replace(parsed.filters, project=full),
+            problems=parsed.problems + ((problem,) if problem else ()),
+        )
+
     def start(self, raw: str) -> None:
         """Run the keyword search now and schedule the semantic one."""
         self.generation += 1
         self.query_text = raw
-        parsed = parse_query(raw)
+        parsed = self.parse(raw)
         if not parsed.text.strip():
             self.show_hits(self.generation, [], "")
             self.status("; ".join(parsed.problems) or "Type to search.")
@@ -129,7 +144,7 @@ class SearchScreen(WorkerErrors, Screen[None]):
     def keyword(self, generation: int, raw: str) -> None:
         """Keyword hits (FTS5) for ``raw``; quick, so they come first."""
         started = time.perf_counter()
-        parsed = parse_query(raw)
+        parsed = self.parse(raw)
         hits = self.keeper.backend.library().search(
             parsed.text, parsed.filters, mode="keyword", limit=LIMIT
         )
@@ -142,7 +157,7 @@ class SearchScreen(WorkerErrors, Screen[None]):
         time.sleep(SEMANTIC_DELAY)
         if generation != self.generation:
             return
-        parsed = parse_query(raw)
+        parsed = self.parse(raw)
         with self.keeper.backend.semantic() as library:
             if generation != self.generation:
                 return
@@ -241,7 +256,7 @@ class SearchScreen(WorkerErrors, Screen[None]):
             bits.append(self.semantic_state)
         if self.semantic_rows:
             bits.append(f"{SEMANTIC_MARK}: found by meaning, not by the words")
-        problems = parse_query(self.query_text).problems
+        problems = self.parse(self.query_text).problems
         return " · ".join(bits + list(problems))
 
     def status(self, text: str) -> None:
@@ -277,7 +292,7 @@ class SearchScreen(WorkerErrors, Screen[None]):
 
     def action_export(self) -> None:
         """A context pack from the current search."""
-        parsed = parse_query(self.query_text)
+        parsed = self.parse(self.query_text)
         if not parsed.text.strip():
             self.query_one("#search-status", StatusLine).note("Search for something first.")
             return
