@@ -193,7 +193,8 @@ class LibraryScreen(WorkerErrors, Screen[None]):
         table.add_column("Date", width=10, key="date")
         table.add_column("Model", width=14, key="model")
         table.add_column("Msgs", width=5, key="msgs")
-        table.add_column("Project", width=12, key="project")
+        # Its header is the legend of its labels: P·168d a project, GPT·bTFF a custom GPT.
+        table.add_column("Project/GPT", width=12, key="project")
         self.fill_generation += 1
         self.title_width = title_width
         row = next((n for n, r in enumerate(self.shown) if r.id == keep), 0) if keep else 0
@@ -207,11 +208,9 @@ class LibraryScreen(WorkerErrors, Screen[None]):
         the markers in the list mean."""
         everything = self.total if self.total is not None else len(self.rows)
         total = f" of {everything:,}" if len(self.shown) != everything else ""
-        bits = [f"{len(self.shown):,}{total} conversations", f"by {self.sort}"]
+        bits = [f"{len(self.shown):,}{total} conversations", f"sorted by {self.sort} (ctrl+s)"]
         if any(r.is_archived for r in self.shown):
             bits.append(f"{ARCHIVED_MARK} archived")
-        if any(r.project for r in self.shown):
-            bits.append("P· project · GPT· custom GPT")
         self.query_one("#library-status", StatusLine).show(" · ".join(bits))
         self.show_active_filters()
 
