@@ -425,3 +425,41 @@ async def test_search_takes_project_labels_and_explains_semantic_hits(
         assert projects == {project}
         assert "≈ semantic: found by meaning" in status_of(search, "#search-status")
         assert "≈ semantic" in screen_text(app)
+
+
+async def test_quitting_stops_the_background_embedding(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The embedding runs in a worker thread the interpreter would wait for at exit: quitting
+    must stop it at its next batch, not leave keeper hanging until it is done."""
+    import threading
+
+    (tmp_path / "exports").mkdir()
+    shutil.copy(SAMPLE_EXPORT, tmp_path / "exports" / "export.zip")
+    monkeypatch.chdir(tmp_path)
+    batches: list[int] = []
+    ended = threading.Event()
+    go_on = threading.Event()
+
+    def endless_embed(self, *args, on_progress=None, **kwargs):  # type: ignore[no-untyped-def]
+        try:
+            for batch in range(10_000):
+                batches.append(batch)
+                on_progress(batch, 10_000)
+                go_on.wait(0.05)  # one batch of work
+        finally:
+            ended.set()
+
+    monkeypatch.setattr(Library, "embed", endless_embed)
+    app = KeeperApp(str(tmp_path / "empty.db"), semantic=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, WelcomeScreen))
+        await pilot.press("i")
+        await until(pilot, lambda: isinstance(app.screen, LibraryScreen), timeout=60)
+        library = app.screen
+        assert isinstance(library, LibraryScreen)
+        await until(pilot, lambda: len(library.embed_progress_seen) >= 2)
+        assert library.query_one("#embed-row").display
+        await pilot.press("q")
+    assert ended.wait(10)
+    assert len(batches) < 10_000

@@ -12,7 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Label, ProgressBar, Select, Static
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from keeper.store.filters import Filters
 from keeper.store.reader import ConversationRow
@@ -33,6 +33,10 @@ ARCHIVED = (("All conversations", "include"), ("Not archived", "exclude"), ("Arc
 ARCHIVED_WORDS = {"exclude": "not archived", "only": "archived only"}
 FINISHED = (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED)
 FIXED_COLUMNS = 52  # date, model, message count, project and the gaps between columns
+
+
+class EmbeddingStopped(Exception):
+    """The app is quitting: the background embedding stops after its current batch."""
 
 
 class LibraryScreen(WorkerErrors, Screen[None]):
@@ -85,7 +89,7 @@ class LibraryScreen(WorkerErrors, Screen[None]):
         )
         yield table
         with Horizontal(id="embed-row"):
-            yield Label("Embedding for semantic search", id="embed-label")
+            yield Label("Loading the embedding model…", id="embed-label")
             yield ProgressBar(total=None, id="embed-progress", show_eta=False)
         yield StatusLine("Loading…", id="library-status")
         yield Footer()
@@ -372,18 +376,27 @@ class LibraryScreen(WorkerErrors, Screen[None]):
     @work(thread=True, exclusive=True, group="library-embed", exit_on_error=False)
     def embed_new(self) -> None:
         """Library.embed with its progress forwarded to the bar (keyword search and the
-        list work meanwhile)."""
+        list work meanwhile). Quitting stops it after the batch under way: what is
+        embedded is kept, ``keeper embed`` or the next import goes on from there."""
+        worker = get_current_worker()
 
         def progress(done: int, total: int) -> None:
+            if worker.is_cancelled:
+                raise EmbeddingStopped
             self.app.call_from_thread(self.embed_progress, done, total)
 
-        report = self.keeper.backend.library().embed(show_progress=False, on_progress=progress)
+        try:
+            report = self.keeper.backend.library().embed(show_progress=False, on_progress=progress)
+        except EmbeddingStopped:
+            return
         self.app.call_from_thread(self.embedded, report)
 
     def embed_progress(self, done: int, total: int) -> None:
         """Move the embedding bar."""
         if self.user_left():
             return
+        if not self.embed_progress_seen:
+            self.query_one("#embed-label", Label).update("Embedding for semantic search")
         self.embed_progress_seen.append((done, total))
         self.query_one("#embed-progress", ProgressBar).update(total=max(total, 1), progress=done)
 
