@@ -39,7 +39,7 @@ def hit_prompt(hit: Hit, width: int, semantic: bool = False) -> Text:
             (hit.role or "?").capitalize(),
             day(hit.create_time),
             hit.model or "",
-            SEMANTIC_MARK if semantic else "",
+            f"{SEMANTIC_MARK}: found by meaning, not by the words" if semantic else "",
         )
         if bit
     )
@@ -254,8 +254,6 @@ class SearchScreen(WorkerErrors, Screen[None]):
             bits.append(f"keyword {self.keyword_ms:.0f} ms")
         if self.semantic_state:
             bits.append(self.semantic_state)
-        if self.semantic_rows:
-            bits.append(f"{SEMANTIC_MARK}: found by meaning, not by the words")
         problems = self.parse(self.query_text).problems
         return " · ".join(bits + list(problems))
 
