@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
@@ -17,6 +16,7 @@ import orjson
 from keeper.config import Settings, load_settings
 from keeper.errors import UsageError
 from keeper.store.filters import Filters
+from keeper.timefmt import parse_date as parse_date  # shared by every command
 
 if TYPE_CHECKING:
     from keeper.library import Library
@@ -37,26 +37,6 @@ Register = Callable[[Subparsers, argparse.ArgumentParser], None]
 """Adds one command to the ``keeper`` parser, given the subparsers and the shared parent."""
 
 ROLES = ("user", "assistant", "system", "tool")
-
-
-def parse_date(value: str, *, end: bool = False) -> float:
-    """Epoch seconds for ``YYYY-MM-DD`` (local midnight; the day after with ``end``),
-    an ISO date-time, or a bare epoch number."""
-    try:
-        return float(value)
-    except ValueError:
-        pass
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError as error:
-        raise UsageError(
-            f"Could not read the date {value!r}.", "Use YYYY-MM-DD, e.g. --since 2024-01-31."
-        ) from error
-    if end and len(value) <= 10:
-        moment += timedelta(days=1)
-    if moment.tzinfo is None:
-        moment = moment.astimezone()
-    return moment.timestamp()
 
 
 def make_filters(
@@ -125,7 +105,7 @@ def add_filters(parser: argparse.ArgumentParser, *, roles: bool = True) -> None:
     group.add_argument("--until", metavar="DATE", help="up to and including this date")
     group.add_argument("--model", metavar="SLUG", help="model slug, e.g. gpt-4o")
     if roles:
-        group.add_argument("--role", choices=ROLES)
+        group.add_argument("--role", choices=ROLES, help="messages by this author only")
     group.add_argument("--project", metavar="GIZMO_ID", help="Project (g-p-…) or custom GPT id")
     group.add_argument("--conversation", metavar="ID", help="one conversation")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from typing import Any
 
 import orjson
 
@@ -83,7 +84,7 @@ def _num(value: object) -> float | None:
     return None
 
 
-def conversation_id(record: dict) -> tuple[str, bool]:
+def conversation_id(record: dict[str, Any]) -> tuple[str, bool]:
     """The record's id (``conversation_id``, then ``id``), or a stable synthetic one.
 
     Returns the id and whether it had to be synthesised.
@@ -98,7 +99,7 @@ def conversation_id(record: dict) -> tuple[str, bool]:
     return "synthetic-" + hashlib.blake2b(basis, digest_size=12).hexdigest(), True
 
 
-def _mapping_keys(record: dict) -> list[str]:
+def _mapping_keys(record: dict[str, Any]) -> list[str]:
     mapping = record.get("mapping")
     return [str(key) for key in mapping] if isinstance(mapping, dict) else []
 
@@ -151,7 +152,7 @@ def _first_model(nodes: list[ParsedNode]) -> str | None:
 
 
 def _parse_nodes(
-    mapping: dict,
+    mapping: dict[str, Any],
     current_node: object,
     default_model: str | None,
     issues: list[TreeIssue],
