@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, Footer, Input, Select
 
+from keeper.config import Settings
 from keeper.library import Library
+from keeper.tui import build_app
 from keeper.tui.app import KeeperApp
 from keeper.tui.format import project_labels
 from keeper.tui.screens.export import ExportScreen
@@ -31,7 +33,7 @@ pytestmark = pytest.mark.asyncio
 @pytest.fixture
 def app(sample_library: Library) -> KeeperApp:
     """A fresh app on the module's sample archive, keyword search only."""
-    return KeeperApp(str(sample_library.paths.db), semantic=False)
+    return build_app(Settings(db=str(sample_library.paths.db)), semantic=False)
 
 
 async def library_ready(pilot, app: KeeperApp) -> LibraryScreen:  # type: ignore[no-untyped-def]
@@ -162,7 +164,7 @@ async def test_welcome_import_also_embeds_in_the_background_with_progress(
     shutil.copy(SAMPLE_EXPORT, tmp_path / "exports" / "export.zip")
     monkeypatch.chdir(tmp_path)
     db = tmp_path / "empty.db"
-    app = KeeperApp(str(db), semantic=True)
+    app = build_app(Settings(db=str(db)), semantic=True)
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: isinstance(app.screen, WelcomeScreen))
         await pilot.press("i")
@@ -188,7 +190,7 @@ async def test_keyword_only_app_does_not_embed_after_the_welcome_import(
     (tmp_path / "exports").mkdir()
     shutil.copy(SAMPLE_EXPORT, tmp_path / "exports" / "export.zip")
     monkeypatch.chdir(tmp_path)
-    app = KeeperApp(str(tmp_path / "empty.db"), semantic=False)
+    app = build_app(Settings(db=str(tmp_path / "empty.db")), semantic=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: isinstance(app.screen, WelcomeScreen))
         await pilot.press("i")
@@ -236,7 +238,7 @@ async def test_every_footer_fits(
         return type(app.screen).__name__, footer.virtual_size.width, footer.size.width
 
     seen = []
-    app = KeeperApp(str(sample_library.paths.db), semantic=False)
+    app = build_app(Settings(db=str(sample_library.paths.db)), semantic=False)
     async with app.run_test(size=(width, 24)) as pilot:
         library = await library_ready(pilot, app)
         seen.append(fits(app))
@@ -258,7 +260,7 @@ async def test_every_footer_fits(
         seen.append(fits(app))
     (tmp_path / "exports").mkdir()
     monkeypatch.chdir(tmp_path)
-    welcome = KeeperApp(str(tmp_path / "empty.db"), semantic=False)
+    welcome = build_app(Settings(db=str(tmp_path / "empty.db")), semantic=False)
     async with welcome.run_test(size=(width, 24)) as pilot:
         await until(pilot, lambda: isinstance(welcome.screen, WelcomeScreen))
         await pilot.pause(0.1)
@@ -391,25 +393,26 @@ async def test_status_lines_clear_themselves(
 
 
 async def test_search_takes_project_labels_and_explains_semantic_hits(
-    sample_library: Library, monkeypatch: pytest.MonkeyPatch
+    sample_library: Library,
 ) -> None:
     from keeper.model import SearchResult
     from keeper.store.filters import Filters
 
-    original = Library.search
+    class SemanticExtra(Library):
+        """Hybrid search that adds one unrelated hit, as only a vector search would."""
 
-    def with_a_semantic_extra(self, query, filters=Filters(), *, mode="keyword", limit=20):  # type: ignore[no-untyped-def]
-        hits = original(self, query, filters, mode="keyword", limit=limit)
-        if mode == "hybrid" and hits.hits:
-            extra = original(self, "pasta", Filters(), mode="keyword", limit=1)
-            return SearchResult(hits.hits + extra.hits, hits.note)
-        return hits
+        def search(self, query, filters=Filters(), *, mode=None, limit=20, embedding_model=None):  # type: ignore[no-untyped-def]
+            hits = super().search(query, filters, mode="keyword", limit=limit)
+            if mode == "hybrid" and hits.hits:
+                extra = super().search("pasta", Filters(), mode="keyword", limit=1)
+                return SearchResult(hits.hits + extra.hits, hits.note)
+            return hits
 
-    monkeypatch.setattr(Library, "search", with_a_semantic_extra)
     fair_use = next(c for c in sample_library.conversations() if c.title.startswith("Fair use"))
     project = fair_use.project
     assert project
-    app = KeeperApp(str(sample_library.paths.db), semantic=True)
+    settings = Settings(db=str(sample_library.paths.db))
+    app = build_app(settings, lambda: SemanticExtra.open(settings=settings), semantic=True)
     async with app.run_test(size=(100, 30)) as pilot:
         await library_ready(pilot, app)
         label = app.backend.project_names[project]
@@ -441,17 +444,20 @@ async def test_quitting_stops_the_background_embedding(
     ended = threading.Event()
     go_on = threading.Event()
 
-    def endless_embed(self, *args, on_progress=None, **kwargs):  # type: ignore[no-untyped-def]
-        try:
-            for batch in range(10_000):
-                batches.append(batch)
-                on_progress(batch, 10_000)
-                go_on.wait(0.05)  # one batch of work
-        finally:
-            ended.set()
+    class EndlessEmbed(Library):
+        """An embedding that would go on for minutes, one short batch at a time."""
 
-    monkeypatch.setattr(Library, "embed", endless_embed)
-    app = KeeperApp(str(tmp_path / "empty.db"), semantic=True)
+        def embed(self, *args, on_progress=None, **kwargs):  # type: ignore[no-untyped-def]
+            try:
+                for batch in range(10_000):
+                    batches.append(batch)
+                    on_progress(batch, 10_000)
+                    go_on.wait(0.05)  # one batch of work
+            finally:
+                ended.set()
+
+    settings = Settings(db=str(tmp_path / "empty.db"))
+    app = build_app(settings, lambda: EndlessEmbed.open(settings=settings), semantic=True)
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: isinstance(app.screen, WelcomeScreen))
         await pilot.press("i")
