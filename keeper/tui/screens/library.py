@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Label, ProgressBar, Select, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
@@ -32,6 +33,7 @@ CHUNK = 1000  # rows added per frame after that
 ARCHIVED = (("All conversations", "include"), ("Not archived", "exclude"), ("Archived", "only"))
 ARCHIVED_WORDS = {"exclude": "not archived", "only": "archived only"}
 FINISHED = (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED)
+RELAYOUT_DELAY = 0.05  # seconds without a new size before the columns are laid out again
 FIXED_COLUMNS = 52  # date, model, message count, project and the gaps between columns
 
 
@@ -61,6 +63,7 @@ class LibraryScreen(WorkerErrors, Screen[None]):
         self.fill_generation = 0
         self.title_width = 16
         self.laid_out_width = 0
+        self.relayout: Timer | None = None
         self.project_names: dict[str, str] = {}
         self.embed_progress_seen: list[tuple[int, int]] = []
         self.embed_report: EmbedReport | None = None
@@ -108,8 +111,16 @@ class LibraryScreen(WorkerErrors, Screen[None]):
             self.query_one("#conversations", DataTable).focus()
 
     def on_resize(self, event: events.Resize) -> None:
-        """Lay the columns out again for the new width (the title takes what is left)."""
-        if event.size.width != self.laid_out_width and (self.rows or self.total):
+        """Lay the columns out again for the new width (the title takes what is left),
+        once the terminal stops changing size (a dragged window sends many sizes)."""
+        if self.relayout is not None:
+            self.relayout.stop()
+        self.relayout = self.set_timer(RELAYOUT_DELAY, self.relayout_columns)
+
+    def relayout_columns(self) -> None:
+        """Rebuild the columns if the width changed since they were laid out."""
+        self.relayout = None
+        if self.size.width != self.laid_out_width and (self.rows or self.total):
             self.apply_title_filter(keep_cursor=True)
 
     # -- loading -----------------------------------------------------------------------------
