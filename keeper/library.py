@@ -13,7 +13,7 @@ import apsw
 
 from keeper.config import Settings, load_settings
 from keeper.errors import InputError, UsageError
-from keeper.model import SearchResult
+from keeper.model import EmbeddingStatus, ForgetReport, NodeKind, SearchResult
 from keeper.pack.options import Pack, PackOptions
 from keeper.paths import DataPaths, resolve_paths
 from keeper.store import open_connection, reader
@@ -63,6 +63,9 @@ class Library:
         self.settings = settings or load_settings()
         self._embedder: Embedder | None = None
         self._embedder_key: tuple[str | None, str | None, str | None] | None = None
+        self._status: tuple[tuple[int, int], EmbeddingStatus] | None = None
+        self._models: tuple[tuple[int, int], list[tuple[str, int]]] | None = None
+        self._personas: dict[str | None, tuple[tuple[int, int], Persona]] = {}
 
     @classmethod
     def open(
@@ -73,6 +76,22 @@ class Library:
         settings = (settings or load_settings()).with_flags(db=db)
         paths = resolve_paths(settings.db)
         return cls(paths, open_connection(paths, create=create), settings)
+
+    @classmethod
+    def open_readonly(cls, db: str | None = None, *, settings: Settings | None = None) -> Library:
+        """Open an existing archive (found as :meth:`open` finds it) read-only at the SQLite
+        level: nothing is created, migrated or written; summaries and other caches stay in
+        memory."""
+        from keeper.store.connection import open_readonly
+
+        settings = (settings or load_settings()).with_flags(db=db)
+        paths = resolve_paths(settings.db)
+        return cls(paths, open_readonly(paths), settings)
+
+    @property
+    def read_only(self) -> bool:
+        """Whether this archive was opened read-only."""
+        return bool(self.conn.readonly("main"))
 
     def close(self) -> None:
         """Close the database connection."""
@@ -129,14 +148,17 @@ class Library:
         device: str | None = None,
         backend: str | None = None,
     ) -> Embedder:
-        """The embedding model (default: the one the archive was embedded with), loaded
-        once per Library. Raises ModelError when it cannot be loaded."""
+        """The embedding model (default: the one the archive was embedded with, else the one
+        its share of CJK text calls for), loaded once per Library. Raises ModelError when it
+        cannot be loaded."""
+        from keeper.embed.archive_model import archive_default_model
         from keeper.embed.model import load_embedder
         from keeper.store.vectors import active_model
 
         if model is None:
             stored = active_model(self.conn)
             model = stored.name if stored else self.settings.embed_model
+            model = model or archive_default_model(self.conn)
         device = device or self.settings.embed_device
         backend = backend or self.settings.embed_backend
         key = (model, device, backend)
@@ -179,20 +201,22 @@ class Library:
                 on_progress=on_progress,
             )
 
-    def embedding_status(self) -> dict[str, Any]:
-        """How many embeddable messages there are and how many have vectors."""
+    def embedding_status(self) -> EmbeddingStatus:
+        """How many embeddable messages there are and how many have vectors.
+
+        Counting scans every message (~0.3 s at 100k), so the answer is kept until the
+        database changes: through another connection (SQLite's data version) or this one."""
         from keeper.store import vectors
 
+        version = (self.conn.data_version(), self.conn.total_changes())
+        if self._status is not None and self._status[0] == version:
+            return self._status[1]
         model = vectors.active_model(self.conn)
         embeddable = vectors.count_embeddable(self.conn)
         embedded, chunks = vectors.count_embedded(self.conn, model.id) if model else (0, 0)
-        return {
-            "model": model.name if model else None,
-            "embeddable": embeddable,
-            "embedded": embedded,
-            "chunks": chunks,
-            "complete": embedded >= embeddable,
-        }
+        status = EmbeddingStatus(model.name if model else None, embeddable, embedded, chunks)
+        self._status = (version, status)
+        return status
 
     # -- reading ------------------------------------------------------------------------
     def search(
@@ -220,15 +244,15 @@ class Library:
         from keeper.errors import ModelError
 
         status = self.embedding_status()
-        if not status["embedded"]:
+        if not status.embedded:
             if mode is not None:
                 return keywords(
                     f"Nothing is embedded yet; {mode} search fell back to keywords "
                     "(run `keeper embed`)."
                 )
-            if status["embeddable"]:
+            if status.embeddable:
                 return keywords(
-                    f"0 of {status['embeddable']:,} messages are embedded: keyword results "
+                    f"0 of {status.embeddable:,} messages are embedded: keyword results "
                     "only (`keeper embed` adds search by meaning)."
                 )
             return keywords()
@@ -237,9 +261,9 @@ class Library:
         except ModelError as error:
             return keywords(f"{error.message} Searched by keywords only.")
         note = ""
-        if not status["complete"]:
+        if not status.complete:
             note = (
-                f"{status['embedded']:,} of {status['embeddable']:,} messages are embedded; "
+                f"{status.embedded:,} of {status.embeddable:,} messages are embedded; "
                 "`keeper embed` finishes the rest."
             )
         hits = search(
@@ -272,6 +296,32 @@ class Library:
                 "`keeper list` shows ids; a unique prefix of 6+ characters also works.",
             )
         return conv, reader.conversation_nodes(self.conn, conv.id)
+
+    def adjacent_turn(
+        self, conversation_id: str, node_id: str, *, forward: bool, steps: int = 8
+    ) -> reader.NodeRow | None:
+        """The nearest visible user or assistant message after (``forward``: along the
+        visible branch, else the newest) or before ``node_id``, skipping tool calls,
+        reasoning and other hidden nodes; None when there is none within ``steps`` nodes."""
+        current = reader.node(self.conn, conversation_id, node_id)
+        for _ in range(steps):
+            if current is None:
+                return None
+            if forward:
+                kids = reader.child_nodes(self.conn, conversation_id, current.node_id)
+                current = kids[0] if kids else None
+            else:
+                parent = current.parent_id
+                current = reader.node(self.conn, conversation_id, parent) if parent else None
+            if (
+                current is not None
+                and current.kind == NodeKind.MESSAGE
+                and not current.hidden
+                and current.role in ("user", "assistant")
+                and current.text.strip()
+            ):
+                return current
+        return None
 
     def assets(self, conversation_id: str) -> list[dict[str, Any]]:
         """Files a conversation references, with their copied paths (absolute) if present."""
@@ -320,10 +370,33 @@ class Library:
             )
 
     def persona(self, model: str | None = None) -> Persona:
-        """How ``model`` (default: the assistant model used most) spoke with this user."""
+        """How ``model`` (default: the assistant model used most) spoke with this user
+        (kept per model until the database changes: even a cached persona card costs a
+        scan of every message to pick the default model)."""
         from keeper.summarize.persona import build_persona
 
-        return build_persona(self.conn, model)
+        version = (self.conn.data_version(), self.conn.total_changes())
+        if self._personas.get(model, (None, None))[0] != version:
+            self._personas[model] = (version, build_persona(self.conn, model))
+        return self._personas[model][1]
+
+    def warm_continuity(self) -> None:
+        """Compute what summaries, packs and the persona share (the archive's term
+        statistics, the default persona) into their caches, so later calls skip it."""
+        from keeper.summarize.keywords import corpus_df
+
+        corpus_df(self.conn)
+        self.persona()
+
+    def assistant_models(self) -> list[tuple[str, int]]:
+        """(model, assistant messages) for every model that replied, most used first
+        (kept until the database changes, like :meth:`embedding_status`)."""
+        from keeper.store.continuity import assistant_model_counts
+
+        version = (self.conn.data_version(), self.conn.total_changes())
+        if self._models is None or self._models[0] != version:
+            self._models = (version, assistant_model_counts(self.conn))
+        return list(self._models[1])
 
     def pack(self, options: PackOptions) -> Pack:
         """A context pack for a new model, sized to ``options.budget`` tokens."""
@@ -364,10 +437,10 @@ class Library:
         """Versions, capabilities and locations, for `keeper doctor`."""
         from keeper.doctor import diagnose
 
-        return {**diagnose(self.conn, self.paths), "embeddings": self.embedding_status()}
+        return {**diagnose(self.conn, self.paths), "embeddings": self.embedding_status().as_dict()}
 
     # -- forgetting ---------------------------------------------------------------------
-    def forget(self, conversation_id: str) -> dict[str, Any]:
+    def forget(self, conversation_id: str) -> ForgetReport:
         """Delete one conversation and everything derived from it (nodes, keyword and vector
         rows, revisions, profile items only it supported, asset files no other conversation
         uses). The only way keeper ever deletes imported data; the CLI asks first."""
@@ -379,15 +452,15 @@ class Library:
             for relpath in result.asset_files:
                 (self.paths.assets / relpath).unlink(missing_ok=True)
             scrubbed = scrub(self.conn)
-        return {
-            "conversation_id": conv.id,
-            "title": conv.title,
-            "nodes": result.nodes,
-            "asset_files": len(result.asset_files),
-            "profile_items": result.profile_items,
-            "other_rows": result.other_rows,
-            "scrubbed": scrubbed,
-        }
+        return ForgetReport(
+            conversation_id=conv.id,
+            title=conv.title,
+            nodes=result.nodes,
+            asset_files=len(result.asset_files),
+            profile_items=result.profile_items,
+            other_rows=dict(result.other_rows),
+            scrubbed=scrubbed,
+        )
 
     def scrub(self) -> bool:
         """Compact the database so deleted text leaves its files; False if others kept it busy."""

@@ -114,7 +114,9 @@ class Node:
 
 @dataclass(frozen=True, slots=True)
 class Hit:
-    """One matching message."""
+    """One matching message, with the turns next to it (``context``: ``before`` is the
+    message it answers, ``after`` the reply it got, each ``{message_id, role, text}``;
+    either may be missing)."""
 
     conversation_id: str
     message_id: str
@@ -127,6 +129,7 @@ class Hit:
     snippet: str
     highlights: list[list[int]] = field(default_factory=list)
     rowid: int = 0
+    context: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON shape of a hit (``keeper search --json``)."""
@@ -160,3 +163,45 @@ class SearchResult(Sequence[Hit]):
 
     def __bool__(self) -> bool:
         return bool(self.hits)
+
+
+@dataclass(frozen=True, slots=True)
+class EmbeddingStatus:
+    """How much of the archive has vectors from its active model."""
+
+    model: str | None
+    embeddable: int
+    embedded: int
+    chunks: int
+
+    @property
+    def complete(self) -> bool:
+        """Every embeddable message has vectors."""
+        return self.embedded >= self.embeddable
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON shape (``keeper doctor --json``'s ``embeddings``)."""
+        return {
+            "model": self.model,
+            "embeddable": self.embeddable,
+            "embedded": self.embedded,
+            "chunks": self.chunks,
+            "complete": self.complete,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ForgetReport:
+    """What forgetting one conversation removed."""
+
+    conversation_id: str
+    title: str
+    nodes: int
+    asset_files: int
+    profile_items: int
+    other_rows: dict[str, int]
+    scrubbed: bool  # False: another process kept the database from being compacted
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON shape (``keeper forget --json``)."""
+        return asdict(self)

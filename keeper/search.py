@@ -14,12 +14,14 @@ from typing import Any, Protocol
 import apsw
 import numpy as np
 
+from keeper.embed.model import encode_queries
 from keeper.errors import UsageError
 from keeper.model import Hit as Hit  # re-exported: Hit lived here
+from keeper.query_dates import DateMention, find_dates, without_dates
 from keeper.snippet import make_snippet
-from keeper.store import reader, vectors
+from keeper.store import bestmatch, reader, turns, vectors
 from keeper.store.filters import Filters
-from keeper.store.fts_text import parse_query
+from keeper.store.fts_text import ParsedQuery, parse_query
 
 MODES = ("hybrid", "keyword", "semantic")
 RRF_K = 60
@@ -37,22 +39,55 @@ class QueryEncoder(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Fusion:
-    """How hybrid search fuses keyword and vector ranks: weighted RRF over ``depth``
-    candidates from each side. Keyword-led (vectors weigh 0.8) with a small RRF constant,
-    so the top few of each list count most: measured on locomo-dev (`python -m tests.perf
-    eval --sweep`), equal-weight k=60 RRF loses to BM25 at k<=10, this does not."""
+    """How hybrid search fuses its ranked lists: weighted reciprocal rank fusion over
+    ``depth`` candidates of each.
+
+    Keyword-led (vectors weigh ``vector_weight``) with a small RRF constant, so the top few
+    of each list count most. ``date_weight``: the same lists restricted to the days or
+    months the query names count again at this weight (a soft boost). ``reply_weight``: the
+    reply to each keyword hit counts at this weight (answers follow the message that shares
+    the question's words). ``floor``: semantic candidates join only when they score this
+    many standard deviations above the query's cosine with messages picked at random
+    (see :func:`above_floor`). Measured with ``python -m tests.perf eval``."""
 
     keyword_weight: float = 1.0
     vector_weight: float = 0.8
     k: int = 5
     depth: int = 100
     method: str = "rrf"  # or "score": weighted sum of max-normalised BM25 and min-max cosine
+    date_weight: float = 2.0
+    reply_weight: float = 0.3
+    floor: float | None = 2.0
 
 
 DEFAULT_FUSION = Fusion()
 
 
+@dataclass(frozen=True, slots=True)
+class Understood:
+    """A query split into what it looks for and when: ``text`` is the query without the
+    dates it names, ``parsed`` its keyword terms."""
+
+    text: str
+    parsed: ParsedQuery
+    dates: tuple[DateMention, ...]
+
+
+def understand(query: str) -> Understood:
+    """Find the dates in ``query`` and the keyword terms of the rest."""
+    dates = find_dates(query)
+    text = without_dates(query, dates) if dates else query
+    return Understood(text, parse_query(text), tuple(dates))
+
+
+def semantic_text(query: str) -> str:
+    """The text embedded for ``query``: without the dates it names (ranked by time
+    instead), or the query itself when nothing else is left."""
+    return understand(query).text or query
+
+
 def _hit(row: reader.KeywordRow, score: float, terms: tuple[str, ...]) -> Hit:
+    # The query's terms, one pattern per query: a best-match hit shows only the ones it holds.
     snippet, spans = make_snippet(row.text, terms)
     return Hit(
         conversation_id=row.conversation_id,
@@ -69,47 +104,109 @@ def _hit(row: reader.KeywordRow, score: float, terms: tuple[str, ...]) -> Hit:
     )
 
 
-def message_keyword_search(
-    conn: apsw.Connection, query: str, filters: Filters = Filters(), limit: int = 20
-) -> list[Hit]:
-    """BM25 over message text only (hybrid's keyword side: titles are embedded with every
-    chunk, and title hits would put each matching conversation's first message on top)."""
-    parsed = parse_query(query)
+def _with_context(conn: apsw.Connection, hits: list[Hit]) -> list[Hit]:
+    around = turns.neighbours(conn, [hit.rowid for hit in hits])
+    return [replace(hit, context=around.get(hit.rowid, {})) for hit in hits]
+
+
+def _date_filters(conn: apsw.Connection, dates: tuple[DateMention, ...], filters: Filters):
+    """The user's filters narrowed to each window the query's dates name."""
+    years = bestmatch.archive_years(conn) if any(d.year is None for d in dates) else range(0)
+    out = []
+    for mention in dates:
+        for since, until in mention.windows(years):
+            low = since if filters.since is None else max(since, filters.since)
+            high = until if filters.until is None else min(until, filters.until)
+            if low < high:
+                out.append(replace(filters, since=low, until=high))
+    return out[:MAX_WINDOWS]
+
+
+MAX_WINDOWS = 24
+
+
+def _keyword_rows(
+    conn: apsw.Connection, query: str, parsed: ParsedQuery, filters: Filters, limit: int
+) -> list[reader.KeywordRow]:
     if not parsed:
         return []
     try:
-        messages = reader.keyword_candidates(conn, parsed.match, filters, limit)
+        return bestmatch.best_match(conn, parsed, filters, limit)
     except apsw.SQLError as error:
         raise UsageError(f"Could not search for {query!r}: {error}") from error
-    return [_hit(row, row.score, parsed.highlight) for row in messages]
+
+
+def _dated_keyword_rows(
+    conn: apsw.Connection, query: str, seen: Understood, windows: list[Filters], limit: int
+) -> list[reader.KeywordRow]:
+    """Best matches inside each window the query names, best first; when they are fewer
+    than ``limit``, the rest of those days' messages follow in time order (the user asked
+    about that day)."""
+    rows: list[reader.KeywordRow] = []
+    for window in windows:
+        if seen.parsed:
+            rows += _keyword_rows(conn, query, seen.parsed, window, limit)
+    rows.sort(key=lambda row: row.score, reverse=True)
+    rows = rows[:limit]
+    if len(rows) < limit:
+        have = {row.rowid for row in rows}
+        for window in windows:
+            rows += [
+                r for r in bestmatch.dated_messages(conn, window, limit) if r.rowid not in have
+            ]
+    return rows[:limit]
+
+
+def message_keyword_search(
+    conn: apsw.Connection, query: str, filters: Filters = Filters(), limit: int = 20
+) -> list[Hit]:
+    """Best-match BM25 over message text only (no titles, no dates)."""
+    parsed = parse_query(query)
+    rows = _keyword_rows(conn, query, parsed, filters, limit)
+    return [_hit(row, row.score, parsed.highlight) for row in rows]
+
+
+def rrf(lists: Sequence[tuple[float, Sequence[int]]], k: int) -> dict[int, float]:
+    """Weighted reciprocal rank fusion of ranked rowid lists: ``weight / (k + rank)``."""
+    scores: dict[int, float] = {}
+    for weight, ranked in lists:
+        for rank, rowid in enumerate(ranked):
+            scores[rowid] = scores.get(rowid, 0.0) + weight / (k + rank + 1)
+    return scores
 
 
 def keyword_search(
     conn: apsw.Connection, query: str, filters: Filters = Filters(), limit: int = 20
 ) -> list[Hit]:
-    """BM25 keyword search over messages; conversations whose title matches join by RRF."""
-    parsed = parse_query(query)
-    if not parsed:
+    """Best-match keyword search over messages: every term first, then most of the rarer
+    terms, by BM25. Conversations whose title holds every term join by RRF, and messages
+    from the days or months the query names are boosted the same way."""
+    seen = understand(query)
+    windows = _date_filters(conn, seen.dates, filters)
+    if not seen.parsed and not windows:
         return []
-    try:
-        messages = reader.keyword_candidates(conn, parsed.match, filters, limit)
-        titles = reader.title_candidates(conn, parsed.match, filters, limit)
-    except apsw.SQLError as error:
-        raise UsageError(f"Could not search for {query!r}: {error}") from error
-    if not titles:
-        return [_hit(row, row.score, parsed.highlight) for row in messages]
-    fused: dict[int, tuple[float, reader.KeywordRow]] = {}
-    for ranked in (messages, titles):
-        for rank, row in enumerate(ranked):
-            score, _ = fused.get(row.rowid, (0.0, row))
-            fused[row.rowid] = (score + 1.0 / (RRF_K + rank + 1), row)
-    ordered = sorted(fused.values(), key=lambda pair: pair[0], reverse=True)[:limit]
-    return [_hit(row, score, parsed.highlight) for score, row in ordered]
+    messages = _keyword_rows(conn, query, seen.parsed, filters, limit)
+    lists: list[tuple[float, list[reader.KeywordRow]]] = [(1.0, messages)]
+    if seen.parsed:
+        try:
+            titles = reader.title_candidates(conn, seen.parsed.all_match, filters, limit)
+        except apsw.SQLError as error:
+            raise UsageError(f"Could not search for {query!r}: {error}") from error
+        lists.append((1.0, titles))
+    if windows:
+        lists.append((1.0, _dated_keyword_rows(conn, query, seen, windows, limit)))
+    terms = seen.parsed.highlight
+    if len([rows for _, rows in lists if rows]) <= 1:
+        only = next((rows for _, rows in lists if rows), [])
+        return _with_context(conn, [_hit(row, row.score, terms) for row in only[:limit]])
+    rows = {row.rowid: row for _, ranked in reversed(lists) for row in ranked}
+    scores = rrf([(w, [row.rowid for row in ranked]) for w, ranked in lists], RRF_K)
+    ordered = sorted(scores, key=lambda rowid: scores[rowid], reverse=True)[:limit]
+    return _with_context(conn, [_hit(rows[r], scores[r], terms) for r in ordered])
 
 
 def _terms(query: str) -> tuple[str, ...]:
-    parsed = parse_query(query)
-    return parsed.highlight if parsed else ()
+    return understand(query).parsed.highlight
 
 
 def _vector_hits(
@@ -120,7 +217,7 @@ def _vector_hits(
 
 
 def _query_vector(encoder: QueryEncoder, query: str) -> np.ndarray:
-    return np.asarray(encoder.encode([query])[0], dtype=np.float32)
+    return encode_queries(encoder, [semantic_text(query)])[0]
 
 
 def semantic_search(
@@ -132,11 +229,12 @@ def semantic_search(
     *,
     vector: np.ndarray | None = None,
 ) -> list[Hit]:
-    """Messages nearest in meaning to ``query`` (cosine of their best chunk)."""
+    """Messages nearest in meaning to ``query`` (cosine of their best chunk). ``vector``,
+    when given, is the query's embedding of :func:`semantic_text`."""
     model = _model_for(conn, encoder)
     vec = _query_vector(encoder, query) if vector is None else vector
     ranked = vectors.vector_candidates(conn, model, vec, filters, limit)
-    return _vector_hits(conn, ranked, _terms(query))
+    return _with_context(conn, _vector_hits(conn, ranked, _terms(query)))
 
 
 def fuse_ranked(
@@ -179,6 +277,21 @@ def fuse(
     return [replace(best[rowid], score=round(score, 6)) for rowid, score in ranked]
 
 
+def above_floor(
+    semantic: list[tuple[int, float]], chance: np.ndarray, floor: float | None
+) -> list[tuple[int, float]]:
+    """The semantic candidates plausibly relevant: scoring at least ``floor`` standard
+    deviations above what ``chance`` (the query's cosines with messages spread over the
+    archive) scores on average. Without a usable sample, all of them."""
+    if floor is None or not semantic or len(chance) < 32:
+        return semantic
+    cut = float(chance.mean()) + floor * float(chance.std())
+    return [(rowid, score) for rowid, score in semantic if score >= cut]
+
+
+SHORT_QUERY_TERMS = 2
+
+
 def hybrid_search(
     conn: apsw.Connection,
     query: str,
@@ -189,24 +302,55 @@ def hybrid_search(
     fusion: Fusion = DEFAULT_FUSION,
     vector: np.ndarray | None = None,
 ) -> list[Hit]:
-    """Keyword (message BM25) and vector candidates, filters inside both, fused by
-    :func:`fuse_ranked`; snippets are made only for the hits returned."""
+    """Best-match keyword and vector candidates, filters inside both, fused by weighted
+    RRF (see :class:`Fusion`): semantic candidates join only above the floor, replies to
+    keyword hits and messages from the days the query names count too, and a short query
+    (at most two terms) lists the messages holding all of its terms first. ``vector``,
+    when given, is the embedding of :func:`semantic_text`."""
     depth = max(fusion.depth, limit)
     model = _model_for(conn, encoder)
-    parsed = parse_query(query)
-    keyword_rows: list[reader.KeywordRow] = []
-    if parsed:
-        try:
-            keyword_rows = reader.keyword_candidates(conn, parsed.match, filters, depth)
-        except apsw.SQLError as error:
-            raise UsageError(f"Could not search for {query!r}: {error}") from error
+    seen = understand(query)
+    parsed = seen.parsed
+    # Messages that hold only the query's scaffolding words are keyword mode's filler;
+    # here the vectors fill instead.
+    keyword_rows = [r for r in _keyword_rows(conn, query, parsed, filters, depth) if r.matched]
     vec = _query_vector(encoder, query) if vector is None else vector
     semantic = vectors.vector_candidates(conn, model, vec, filters, depth)
-    ranked = fuse_ranked([(r.rowid, r.score) for r in keyword_rows], semantic, fusion, limit)
+    if fusion.floor is not None:
+        chance = vectors.background(conn, model) @ np.asarray(vec, dtype=np.float32)
+        semantic = above_floor(semantic, chance, fusion.floor)
+    lists: list[tuple[float, list[int]]] = [
+        (fusion.keyword_weight, [row.rowid for row in keyword_rows]),
+        (fusion.vector_weight, [rowid for rowid, _ in semantic]),
+    ]
     rows = {row.rowid: row for row in keyword_rows}
-    rows.update(vectors.node_rows(conn, [rowid for rowid, _ in ranked if rowid not in rows]))
-    terms = parsed.highlight if parsed else ()
-    return [_hit(rows[rowid], score, terms) for rowid, score in ranked if rowid in rows]
+    if fusion.reply_weight and keyword_rows:
+        answer = bestmatch.replies(conn, [row.rowid for row in keyword_rows])
+        lists.append(
+            (fusion.reply_weight, [answer[r.rowid] for r in keyword_rows if r.rowid in answer])
+        )
+    windows = _date_filters(conn, seen.dates, filters)
+    if windows and fusion.date_weight:
+        dated_rows = _dated_keyword_rows(conn, query, seen, windows, depth)
+        rows.update({row.rowid: row for row in dated_rows if row.rowid not in rows})
+        dated_vec: list[tuple[int, float]] = []
+        for window in windows:
+            dated_vec += vectors.vector_candidates(conn, model, vec, window, depth)
+        dated_vec.sort(key=lambda pair: pair[1], reverse=True)
+        lists.append((fusion.date_weight * fusion.keyword_weight, [r.rowid for r in dated_rows]))
+        lists.append((fusion.date_weight * fusion.vector_weight, [r for r, _ in dated_vec[:depth]]))
+    scores = rrf(lists, fusion.k)
+    if 0 < len(parsed.optional) <= SHORT_QUERY_TERMS:
+        # A short query means its words: messages holding all of them lead.
+        whole = {row.rowid for row in keyword_rows if len(row.matched) == len(parsed.terms)}
+        lead = max(scores.values(), default=0.0)
+        for rowid in whole:
+            scores[rowid] += lead
+    ordered = sorted(scores, key=lambda rowid: scores[rowid], reverse=True)[:limit]
+    rows.update(vectors.node_rows(conn, [rowid for rowid in ordered if rowid not in rows]))
+    terms = parsed.highlight
+    hits = [_hit(rows[r], scores[r], terms) for r in ordered if r in rows]
+    return _with_context(conn, hits)
 
 
 def _model_for(conn: apsw.Connection, encoder: QueryEncoder) -> vectors.EmbedModel:

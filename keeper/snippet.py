@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 WIDTH = 200
 
 
+@functools.lru_cache(maxsize=256)
 def _pattern(terms: tuple[str, ...]) -> re.Pattern[str] | None:
     words = []
     for term in terms:
@@ -94,3 +96,20 @@ def mark(snippet: str, spans: list[list[int]], left: str = "[", right: str = "]"
         last = end
     out.append(snippet[last:])
     return "".join(out)
+
+
+def context_turn(role: str | None, context: dict[str, dict]) -> dict | None:
+    """The neighbouring turn worth showing under a hit: the reply to a user's message,
+    the question an assistant's reply answered."""
+    side = "before" if role == "assistant" else "after"
+    return context.get(side) or context.get("after" if side == "before" else "before")
+
+
+def context_line(role: str | None, context: dict[str, dict], width: int = WIDTH) -> str:
+    """``↳ role: text`` for :func:`context_turn`, clipped to ``width`` characters in all;
+    '' when there is none."""
+    turn = context_turn(role, context)
+    if not turn:
+        return ""
+    line = f"↳ {turn.get('role') or '?'}: " + " ".join(str(turn.get("text", "")).split())
+    return line if len(line) <= width else line[: width - 1].rstrip() + "…"

@@ -74,7 +74,7 @@ def test_every_command_is_registered_in_order() -> None:
         assert callable(args.handler), name
     assert list(COMMANDS) == [
         "import", "search", "embed", "list", "show", "stats", "doctor", "export",
-        "summarize", "profile", "persona", "pack", "forget",
+        "summarize", "profile", "persona", "pack", "forget", "mcp",
     ]  # fmt: skip
 
 

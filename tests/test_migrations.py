@@ -54,7 +54,7 @@ def test_first_schema_with_data_migrates_to_today(db_paths: DataPaths, tmp_path:
         assert library.search("tea", mode="keyword")
         summary = library.summarize(conversations[0].id)
         assert summary.as_dict()["conversation_id"] == conversations[0].id
-        assert library.embedding_status()["embedded"] == 0
+        assert library.embedding_status().embedded == 0
         out = tmp_path / "round.json"
         with out.open("wb") as handle:
             assert library.export_chatgpt(handle) == len(conversations)

@@ -172,3 +172,53 @@ def test_unknown_conversation_is_a_usage_error(sample_library: Library) -> None:
 
     with pytest.raises(UsageError):
         sample_library.summarize("no-such-conversation")
+
+
+@pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        (
+            "We made it!! Teeth are fine, she's 4.6 kilos. Yay.",
+            ["We made it!!", "Teeth are fine, she's 4.6 kilos.", "Yay."],
+        ),
+        ("Dr. Lee saw J. Smith, e.g. on Monday. Then we left.", None),
+        ("1. Buy milk\n2. Call mom. Tonight.", ["Buy milk", "Call mom.", "Tonight."]),
+        ("我很喜欢猫。她叫麻糬！你呢？", ["我很喜欢猫。", "她叫麻糬！", "你呢？"]),
+        ("今日は京都に行きました。楽しかった！", ["今日は京都に行きました。", "楽しかった！"]),
+        ('On 12.03.2025 I paid $4.50 for v2.1. He said "Go." Then left.', None),
+    ],
+)
+def test_sentences_keep_decimals_abbreviations_lists_and_cjk(
+    text: str, sentences: list[str] | None
+) -> None:
+    from keeper.summarize.sentences import split_sentences
+
+    out = split_sentences(text)
+    if sentences is not None:
+        assert out == sentences
+    joined = " ".join(out)
+    for whole in ("4.6 kilos", "Dr. Lee", "J. Smith", "e.g. on", "12.03.2025", "$4.50", "v2.1"):
+        if whole in text:
+            assert whole in joined and any(whole in s for s in out), whole
+    assert not any(s in {"6 kilos", "Lee saw J.", "1."} for s in out)
+
+
+def test_state_card_open_and_decided(sample_library: Library, index: dict) -> None:
+    from keeper.summarize.engine import visible_turns
+    from keeper.summarize.state import thread_state
+
+    conv_id = index["companion-long"]["id"]
+    summary = sample_library.summarize(conv_id)
+    _, rows = sample_library.conversation(conv_id)
+    state = thread_state(summary, visible_turns(rows))
+    assert state.sessions == 12 and state.start < state.end
+    assert len(state.chapters) >= 4 and all(c.lines[0].role == "user" for c in state.chapters)
+    still_open = " ".join(q.text for q in state.still_open)
+    assert "second book" in still_open
+    for answered in ("What should the cat be called?", "Can we write a little poem"):
+        assert answered not in still_open
+    decided = [choice.text for choice, _ in state.decided]
+    assert "I'm using that. Exactly as it is." in decided
+    assert any("Kinako" in text for text in decided)
+    assert all(choice.role == "user" for choice, _ in state.decided)
+    assert state.left_off and state.left_off[-1].role == "assistant"

@@ -58,12 +58,23 @@ assert checked >= 5, checked
 
 ids = tuple(c.id for c in library.conversations()[:6])
 pack = library.pack(PackOptions(conversations=ids, budget=6000))
-cites = re.findall(r"(\d{4}-\d{2}-\d{2})(?:, |\]\s*)?,? msg `([^`]+)`", pack.text)
-cites += re.findall(r"\[(\d{4}-\d{2}-\d{2}), msg `([^`]+)`\]", pack.text)
-cites = [(d, ref) for d, ref in cites if ref in nodes]
+# Every source's date (in Sources and the JSON) is the day its conversation is shown with,
+# and every dated memory line is the day its item was written.
+created = {c.id: c.create_time for c in library.conversations()}
+cites = []
+for number, source in enumerate(pack.sources, start=1):
+    assert source.date == format_time(created[source.conversation_id])[:10], source
+    assert f"[{number}] {source.date} {source.conversation_id[:8]}" in pack.text
+    cites.append(source)
+# A card's "where we left off" date is the day of the thread's last message.
+for source in pack.sources:
+    _, rows = library.conversation(source.conversation_id)
+    times = [r.create_time for r in rows if r.create_time and r.kind == "message"]
+    card = re.search(rf"### .+ \[{pack.sources.index(source) + 1}\]\n(?:.*\n)*?- Where we "
+                     r"left off \((\d{4}-\d{2}-\d{2})\)", pack.text)
+    if card and times:
+        assert card.group(1) == format_time(max(times))[:10], source
 assert len(cites) >= 3, pack.text[:2000]
-for date, ref in cites:
-    assert date == shown_day(ref), (date, ref)
 
 stats = dict(library.stats()["messages_by_month"])
 expected = Counter(

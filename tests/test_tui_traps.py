@@ -181,7 +181,7 @@ async def test_welcome_import_also_embeds_in_the_background_with_progress(
         assert "Semantic search ready" in status_of(library, "#library-status")
     with Library.open(str(db)) as check:
         status = check.embedding_status()
-    assert status["complete"] and status["embedded"] == total
+    assert status.complete and status.embedded == total
 
 
 async def test_keyword_only_app_does_not_embed_after_the_welcome_import(

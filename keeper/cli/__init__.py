@@ -21,7 +21,7 @@ import sys
 from collections.abc import Sequence
 
 from keeper import __version__
-from keeper.cli import archive, continuity, reading, system
+from keeper.cli import archive, continuity, reading, serve, system
 from keeper.cli.common import Handler, Register, resolve_settings
 from keeper.errors import KeeperError
 
@@ -39,6 +39,7 @@ COMMANDS: dict[str, Register] = {
     "persona": continuity.add_persona,
     "pack": continuity.add_pack,
     "forget": archive.add_forget,
+    "mcp": serve.add_mcp,
 }
 """Every ``keeper`` command in the order ``keeper --help`` lists them."""
 

@@ -116,14 +116,14 @@ def cmd_forget(args: argparse.Namespace) -> int:
                 return 1
         done = library.forget(conv.id)
     if args.json:
-        print_json(done)
+        print_json(done.as_dict())
     else:
         print(
-            f"Forgot {done['title'] or '(untitled)'!r} [{done['conversation_id']}]: "
-            f"{done['nodes']:,} nodes, {done['asset_files']:,} files, "
-            f"{done['profile_items']:,} profile items."
+            f"Forgot {done.title or '(untitled)'!r} [{done.conversation_id}]: "
+            f"{done.nodes:,} nodes, {done.asset_files:,} files, "
+            f"{done.profile_items:,} profile items."
         )
-    if not done["scrubbed"]:
+    if not done.scrubbed:
         sys.stderr.write(
             "keeper: the conversation is deleted, but another keeper process kept the "
             "database from being compacted, so old copies of its text may remain in free "

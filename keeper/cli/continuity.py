@@ -101,7 +101,8 @@ def cmd_pack(args: argparse.Namespace) -> int:
         model=args.model,
         budget=args.budget,
         target=args.target,
-        redact=args.redact,
+        redact=args.redact or args.redact_names,
+        redact_names=args.redact_names,
         llm_url=_llm_url(args),
     )
     with open_library(args, create=False) as library:
@@ -120,7 +121,7 @@ def cmd_pack(args: argparse.Namespace) -> int:
         sys.stdout.write(pack.text)
         where = "Pack"
     print(
-        f"{where}: ~{pack.tokens:,} of {pack.budget:,} tokens ({pack.tokenizer}), "
+        f"{where}: {pack.tokens:,} of {pack.budget:,} tokens ({pack.tokenizer}), "
         f"{len(pack.sources)} sources.",
         file=sys.stderr,
     )
@@ -195,6 +196,11 @@ def add_pack(sub: Subparsers, common: argparse.ArgumentParser) -> None:
         "--redact",
         action="store_true",
         help="mask e-mails, phone numbers, addresses and other identifiers",
+    )
+    p.add_argument(
+        "--redact-names",
+        action="store_true",
+        help="with --redact, also mask the people sheet's names",
     )
     p.add_argument("--llm", metavar="URL", help="LLM abstracts for threads (optional)")
     p.add_argument("--json", action="store_true")

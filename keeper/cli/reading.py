@@ -34,7 +34,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         raise UsageError('Give a query, e.g. keeper search "sourdough starter", or --batch FILE.')
     from keeper.render import format_time
     from keeper.search import group_by_conversation
-    from keeper.snippet import mark
+    from keeper.snippet import context_line, mark
 
     query = " ".join(args.query)
     with open_library(args, create=False) as library:
@@ -66,6 +66,8 @@ def cmd_search(args: argparse.Namespace) -> int:
             title = "" if args.group else f"{hit.title or '(untitled)'}  "
             print(f"{title}{head}  [{hit.conversation_id} {hit.message_id}]")
             print(f"    {mark(hit.snippet, hit.highlights, '**', '**')}")
+            if around := context_line(hit.role, hit.context):
+                print(f"      {around}")
     return 0
 
 

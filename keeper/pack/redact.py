@@ -2,8 +2,12 @@
 
 Each distinct value gets a stable placeholder (``[EMAIL-1]``, ``[PHONE-2]``), so the same
 address masked twice reads the same and the list maps placeholders back for the user.
-Pattern-based, so it errs towards masking: numbers that look like phone numbers are
-masked even when they are not.
+Pattern-based, so it errs towards masking numbers that look like phone numbers, but
+never dates (``2025-03-12``, ``12.03.2025``), times, or ordinary words: a street type
+("court", "way") only counts after a house number and capitalised name words, and not
+before a lower-case word. The builder runs it once over everything rendered (text,
+titles, keywords, fields, the JSON titles), then checks that no original value of the
+map survives anywhere (:meth:`Redactor.verify`).
 """
 
 from __future__ import annotations
@@ -28,15 +32,15 @@ PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "PHONE",
         re.compile(
             r"(?<![\w.-])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{2,4}(?:[\s.-]\d{2,8}){1,4}"
-            r"(?![\w.])|(?<!\d)0\d{9,10}(?!\d)"
+            r"(?!\w)(?!\.\d)|(?<![\w+])\+\d{7,14}(?!\d)|(?<!\d)0\d{9,10}(?!\d)"
         ),
     ),
     (
         "ADDRESS",
         re.compile(
-            rf"\b\d{{1,5}}[A-Za-z]?\s+(?:[A-Z][\w'.-]*\s+){{1,4}}(?:{_STREET_TYPES})\b\.?"
-            r"(?:,?\s+(?:apt|apartment|unit|suite|#)\.?\s*\w+)?",
-            re.IGNORECASE,
+            rf"\b\d{{1,5}}[A-Za-z]?\s+(?:[A-Z][\w'.-]*\s+){{1,4}}(?i:{_STREET_TYPES})\b\.?"
+            r"(?!\s+[a-z])"
+            r"(?:,?\s+(?i:apt|apartment|unit|suite|#)\.?\s*\w+)?"
         ),
     ),
     (
@@ -45,6 +49,12 @@ PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"[\u4e00-\u9fff]{2,}(?:路|街|道)\d+号|[\u4e00-\u9fff]{1,6}[区市町村]\d+-\d+(?:-\d+)?"
         ),
     ),
+)
+
+
+_DATE = re.compile(
+    r"\d{4}[-./]\d{1,2}[-./]\d{1,2}(?:[ T]\d{1,2}[:.]\d{2})?|\d{1,2}[-./]\d{1,2}[-./]\d{2,4}"
+    r"|\d{4}[-./]\d{2}|\d{1,2}[-./]\d{1,2}[-./]\d{4} \d{1,2}[:.]\d{2}"
 )
 
 
@@ -67,8 +77,8 @@ def _accept(kind: str, value: str) -> bool:
     if kind == "CARD":
         return _luhn(value)
     if kind == "PHONE":
-        # Years, times and short counts are not phone numbers.
-        return _digits(value) >= 7 and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip())
+        # Years, dates, times and short counts are not phone numbers.
+        return _digits(value) >= 7 and not _DATE.match(value.strip())
     return True
 
 
@@ -80,6 +90,7 @@ class Redactor:
     placeholders: dict[tuple[str, str], str] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     hits: dict[str, int] = field(default_factory=dict)
+    names: list[str] = field(default_factory=list)
 
     def __call__(self, text: str) -> str:
         """``text`` with identifiers replaced by placeholders (unchanged when disabled)."""
@@ -87,7 +98,7 @@ class Redactor:
             return text
         for kind, pattern in PATTERNS:
             text = pattern.sub(functools.partial(self._mask_match, kind), text)
-        return text
+        return self._mask_names(text)
 
     def _mask_match(self, kind: str, match: re.Match[str]) -> str:
         return self._mask(kind, match.group(0))
@@ -104,11 +115,42 @@ class Redactor:
         self.hits[placeholder] = self.hits.get(placeholder, 0) + 1
         return value.replace(stripped, placeholder)
 
+    def add_names(self, names: list[str]) -> None:
+        """Also mask these names (the people sheet's) wherever they appear as words."""
+        for name in names:
+            if name and name.strip():
+                key = ("NAME", name.strip())
+                if key not in self.placeholders:
+                    self.counts["NAME"] = self.counts.get("NAME", 0) + 1
+                    self.placeholders[key] = f"[NAME-{self.counts['NAME']}]"
+        self.names = [k[1] for k in self.placeholders if k[0] == "NAME"]
+
+    def _mask_names(self, text: str) -> str:
+        for name in self.names:
+            placeholder = self.placeholders[("NAME", name)]
+            pattern = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)")
+            text, count = pattern.subn(placeholder, text)
+            if count:
+                self.hits[placeholder] = self.hits.get(placeholder, 0) + count
+        return text
+
+    def apply(self, text: str, fields: dict[str, str]) -> tuple[str, dict[str, str]]:
+        """One pass over a rendered pack: its text and every field."""
+        return self(text), {k: self(v) for k, v in fields.items()}
+
+    def verify(self, text: str, fields: dict[str, str], titles: list[str]) -> None:
+        """Fail loudly if any original value of the map survives in the output."""
+        everything = "\n".join([text, *fields.values(), *titles])
+        for (kind, value), placeholder in self.placeholders.items():
+            if self.hits.get(placeholder) and value in everything:
+                raise AssertionError(f"redaction left a {kind} value in the pack")
+
     def report(self) -> list[dict[str, Any]]:
         """What was masked: kind, placeholder, original value and how often."""
         return [
             {"kind": kind, "placeholder": ph, "value": value, "count": self.hits.get(ph, 0)}
             for (kind, value), ph in self.placeholders.items()
+            if self.hits.get(ph, 0)
         ]
 
     def summary_line(self) -> str:
@@ -121,6 +163,7 @@ class Redactor:
             "IBAN": "IBAN",
             "SSN": "social security number",
             "IP": "IP address",
+            "NAME": "name",
         }
         parts = []
         for kind, count in sorted(self.counts.items()):

@@ -31,6 +31,8 @@ class PackSource(Protocol):
         """One conversation and all its nodes; UsageError for an unknown id."""
         ...
 
-    def search(self, query: str, filters: Filters = ..., *, limit: int = 20) -> Sequence[Hit]:
-        """Message-level hits for ``query``."""
+    def search(
+        self, query: str, filters: Filters = ..., *, mode: str | None = None, limit: int = 20
+    ) -> Sequence[Hit]:
+        """Message-level hits for ``query`` (``mode`` "keyword" never loads a model)."""
         ...

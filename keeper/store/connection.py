@@ -89,6 +89,42 @@ def open_connection(paths: DataPaths, *, create: bool = True) -> apsw.Connection
     return conn
 
 
+def open_readonly(paths: DataPaths) -> apsw.Connection:
+    """Open the database at ``paths.db`` read-only at the SQLite level: every write through
+    this connection fails, and nothing is migrated or created (the MCP server's connection).
+
+    A database from an older keeper must be upgraded by a writing command first."""
+    db = paths.db
+    if not db.is_file():
+        raise StoreError(
+            f"No keeper database at {db}.",
+            "Import an export first (keeper import path/to/export.zip), or pass --db.",
+        )
+    try:
+        conn = apsw.Connection(str(db), flags=apsw.SQLITE_OPEN_READONLY)
+        conn.set_busy_timeout(BUSY_TIMEOUT_MS)
+        load_sqlite_vec(conn)
+        conn.execute("PRAGMA query_only = ON")
+        conn.execute("PRAGMA temp_store = MEMORY")
+        conn.execute("PRAGMA cache_size = -65536")
+        version = schema_version(conn)
+    except apsw.Error as error:
+        raise StoreError(
+            f"Could not open the keeper database {db} read-only: {error}",
+            "Check that the file is a keeper database; `keeper doctor` shows more.",
+        ) from error
+    if version != len(MIGRATIONS):
+        conn.close()
+        newer = version > len(MIGRATIONS)
+        raise StoreError(
+            f"{db} has schema {version}; this keeper reads schema {len(MIGRATIONS)}.",
+            "Upgrade keeper: pip install --upgrade keeper"
+            if newer
+            else "Run a keeper command once (e.g. keeper doctor) to upgrade it, then start again.",
+        )
+    return conn
+
+
 def map_for_search(conn: apsw.Connection) -> None:
     """Let ``conn`` read the database file through a memory map (once per connection)."""
     if conn not in _MAPPED:

@@ -5,7 +5,7 @@ Their tables come from migration step 3 (every connection is migrated when it op
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, cast
 
 import apsw
@@ -19,6 +19,19 @@ from keeper.store.sql import scalar
 SUMMARY_VERSION = 1
 
 
+# A read-only connection (the MCP server's) cannot write its caches to the database, so
+# they live in memory, shared by the process's read-only connections to the same file
+# (every key names the content or archive fingerprint it was computed from).
+_MEMORY: dict[str, dict[tuple[object, ...], object]] = {}
+
+
+def _memory(conn: apsw.Connection) -> dict[tuple[object, ...], object] | None:
+    """The in-memory cache for a read-only connection's database; None when writable."""
+    if not conn.readonly("main"):
+        return None
+    return _MEMORY.setdefault(conn.db_filename("main"), {})
+
+
 # -- summary cache ------------------------------------------------------------------------
 def content_hash(conn: apsw.Connection, conversation_id: str) -> bytes | None:
     """The stored content hash of a conversation (changes whenever an import changes it)."""
@@ -30,6 +43,10 @@ def cached_summary(
     conn: apsw.Connection, conversation_id: str, digest: bytes
 ) -> dict[str, Any] | None:
     """The cached summary dict if it was made from this content and algorithm version."""
+    memory = _memory(conn)
+    key = ("summary", conversation_id, digest, SUMMARY_VERSION)
+    if memory is not None and key in memory:
+        return cast(dict[str, Any], memory[key])
     row = conn.execute(
         "SELECT data FROM summaries WHERE conversation_id = ? AND content_hash = ? AND version = ?",
         (conversation_id, digest, SUMMARY_VERSION),
@@ -41,6 +58,10 @@ def store_summary(
     conn: apsw.Connection, conversation_id: str, digest: bytes, data: dict[str, Any]
 ) -> None:
     """Cache ``data`` for this conversation content."""
+    memory = _memory(conn)
+    if memory is not None:
+        memory[("summary", conversation_id, digest, SUMMARY_VERSION)] = data
+        return
     with conn:
         conn.execute(
             "REPLACE INTO summaries (conversation_id, content_hash, version, data, created) "
@@ -53,6 +74,9 @@ def cached_llm_summary(
     conn: apsw.Connection, conversation_id: str, endpoint: str, digest: bytes
 ) -> str | None:
     """An LLM abstract made from this content by this endpoint, if cached."""
+    memory = _memory(conn)
+    if memory is not None and ("llm", conversation_id, endpoint, digest) in memory:
+        return str(memory[("llm", conversation_id, endpoint, digest)])
     value = scalar(
         conn,
         "SELECT text FROM llm_summaries WHERE conversation_id = ? AND endpoint = ? "
@@ -66,6 +90,10 @@ def store_llm_summary(
     conn: apsw.Connection, conversation_id: str, endpoint: str, digest: bytes, text: str
 ) -> None:
     """Cache an LLM abstract."""
+    memory = _memory(conn)
+    if memory is not None:
+        memory[("llm", conversation_id, endpoint, digest)] = text
+        return
     with conn:
         conn.execute(
             "REPLACE INTO llm_summaries VALUES (?, ?, ?, ?, ?)",
@@ -85,8 +113,12 @@ def corpus_fingerprint(conn: apsw.Connection) -> str:
 
 def term_df(conn: apsw.Connection) -> tuple[dict[str, int], int] | None:
     """Cached conversation-level document frequencies and the document count, if current."""
+    fingerprint = corpus_fingerprint(conn)
+    memory = _memory(conn)
+    if memory is not None and ("df", fingerprint) in memory:
+        return cast(tuple[dict[str, int], int], memory[("df", fingerprint)])
     stored = scalar(conn, "SELECT value FROM continuity_meta WHERE key = 'df_fingerprint'")
-    if stored != corpus_fingerprint(conn):
+    if stored != fingerprint:
         return None
     docs = int(scalar(conn, "SELECT value FROM continuity_meta WHERE key = 'df_docs'") or 0)
     return {str(t): int(d) for t, d in conn.execute("SELECT term, df FROM term_df")}, docs
@@ -95,6 +127,10 @@ def term_df(conn: apsw.Connection) -> tuple[dict[str, int], int] | None:
 def store_term_df(conn: apsw.Connection, df: dict[str, int], docs: int) -> None:
     """Replace the cached document frequencies."""
     fingerprint = corpus_fingerprint(conn)
+    memory = _memory(conn)
+    if memory is not None:
+        memory[("df", fingerprint)] = (df, docs)
+        return
     with conn:
         conn.execute("DELETE FROM term_df")
         conn.executemany("INSERT INTO term_df VALUES (?, ?)", df.items())
@@ -106,6 +142,11 @@ def store_term_df(conn: apsw.Connection, df: dict[str, int], docs: int) -> None:
 
 def cached_value(conn: apsw.Connection, key: str) -> dict[str, Any] | None:
     """A JSON value cached under ``key`` while the archive is unchanged, else None."""
+    memory = _memory(conn)
+    if memory is not None:
+        found = memory.get(("value", key, corpus_fingerprint(conn)))
+        if found is not None:
+            return cast(dict[str, Any], found)
     raw = scalar(conn, "SELECT value FROM continuity_meta WHERE key = ?", (key,))
     if raw is None:
         return None
@@ -117,6 +158,10 @@ def cached_value(conn: apsw.Connection, key: str) -> dict[str, Any] | None:
 
 def store_value(conn: apsw.Connection, key: str, value: dict[str, Any]) -> None:
     """Cache ``value`` under ``key`` until the archive changes."""
+    memory = _memory(conn)
+    if memory is not None:
+        memory[("value", key, corpus_fingerprint(conn))] = value
+        return
     payload = orjson.dumps({"fingerprint": corpus_fingerprint(conn), "value": value}).decode()
     with conn:
         conn.execute("REPLACE INTO continuity_meta VALUES (?, ?)", (key, payload))
@@ -143,18 +188,28 @@ def assistant_model_counts(conn: apsw.Connection) -> list[tuple[str, int]]:
 
 
 def exchanges(
-    conn: apsw.Connection, model: str | None, *, exclude: bool = False, limit: int = 20_000
+    conn: apsw.Connection,
+    model: str | None,
+    *,
+    exclude: bool = False,
+    limit: int = 20_000,
+    conversations: Sequence[str] | None = None,
 ) -> list[tuple[Any, ...]]:
     """(conversation id, title, user node, user message id, user text, user time,
     reply node, reply message id, reply text, reply time) for visible replies by ``model``
     (by every other model with ``exclude``; any model when ``model`` is None) on visible
     threads (replies the user regenerated away do not define the voice), each with the
-    user message it answered when that directly precedes it. Newest ``limit`` replies."""
+    user message it answered when that directly precedes it. Newest ``limit`` replies,
+    only from ``conversations`` when given."""
     if model is None:
         clause, params = "1", []
     else:
         clause = "coalesce(a.model, '') != ?" if exclude else "a.model = ?"
         params = [model]
+    if conversations is not None:
+        wanted = list(conversations) or [""]
+        clause += " AND a.conversation_id IN (SELECT value FROM json_each(?))"
+        params.append(orjson.dumps(wanted).decode())
     rows = conn.execute(
         "SELECT a.conversation_id, c.title, u.node_id, u.message_id, u.text, u.create_time, "
         "a.node_id, a.message_id, a.text, coalesce(a.create_time, c.create_time) "
@@ -228,6 +283,47 @@ def ranked_conversations(conn: apsw.Connection, filters: Filters) -> list[str]:
         return float(np.log1p(int(row[1]))) / (1.0 + 0.5 * age_years)
 
     return [str(r[0]) for r in sorted(rows, key=score, reverse=True)]
+
+
+def conversation_engagement(conn: apsw.Connection, filters: Filters) -> list[tuple[Any, ...]]:
+    """Per conversation in scope: (id, first message time, last message time, user turns,
+    user characters, assistant turns, distinct days with a message) over visible messages."""
+    where, params = filters.conversation_clause()
+    return conn.execute(
+        "SELECT c.id, min(n.create_time), max(n.create_time), "
+        "sum(n.role = 'user'), sum(CASE WHEN n.role = 'user' THEN length(n.text) ELSE 0 END), "
+        "sum(n.role = 'assistant'), count(DISTINCT CAST(n.create_time / 86400 AS INTEGER)) "
+        "FROM conversations c JOIN nodes n ON n.conversation_id = c.id "
+        "AND n.kind = 'message' AND n.hidden = 0 AND n.on_path = 1 "
+        "AND n.role IN ('user', 'assistant') "
+        f"WHERE {where} GROUP BY c.id",
+        params,
+    ).fetchall()
+
+
+def node_raw(conn: apsw.Connection, conversation_id: str, node_id: str) -> dict[str, Any] | None:
+    """The raw JSON of one stored node, or None."""
+    blob = scalar(
+        conn,
+        "SELECT raw FROM nodes WHERE conversation_id = ? AND node_id = ?",
+        (conversation_id, node_id),
+    )
+    if blob is None:
+        return None
+    value = orjson.loads(blob)
+    return value if isinstance(value, dict) else None
+
+
+def node_texts(conn: apsw.Connection, rowids: Iterable[int]) -> dict[int, str]:
+    """The stored text of each node rowid."""
+    wanted = list(rowids)
+    if not wanted:
+        return {}
+    rows = conn.execute(
+        "SELECT rowid, text FROM nodes WHERE rowid IN (SELECT value FROM json_each(?))",
+        [orjson.dumps(wanted).decode()],
+    )
+    return {int(r[0]): str(r[1]) for r in rows}
 
 
 def chunk_vectors(conn: apsw.Connection, node_rowids: Iterable[int]) -> dict[int, np.ndarray]:

@@ -30,6 +30,7 @@ class KeywordRow:
     create_time: float | None
     score: float
     text: str
+    matched: tuple[str, ...] = ()  # the query terms it holds (best-match keyword search)
 
 
 # Months in the local zone, as keeper.timefmt shows every date (SQLite's 'localtime' and
@@ -97,35 +98,59 @@ def get_conversation(conn: apsw.Connection, conversation_id: str) -> Conversatio
     return _conversation(row) if row else None
 
 
+_NODE_COLUMNS = (
+    "rowid, node_id, parent_id, position, message_id, role, author_name, content_type, kind, "
+    "hidden, on_path, in_latest, model, create_time, recipient, text"
+)
+
+
+def _node(r: tuple[Any, ...]) -> NodeRow:
+    return NodeRow(
+        r[0],
+        r[1],
+        r[2],
+        r[3],
+        r[4],
+        r[5],
+        r[6],
+        r[7],
+        r[8],
+        bool(r[9]),
+        bool(r[10]),
+        bool(r[11]),
+        r[12],
+        r[13],
+        r[14],
+        r[15],
+    )
+
+
 def conversation_nodes(conn: apsw.Connection, conversation_id: str) -> list[NodeRow]:
     """Every stored node of a conversation, in mapping order."""
     rows = conn.execute(
-        "SELECT rowid, node_id, parent_id, position, message_id, role, author_name, "
-        "content_type, kind, hidden, on_path, in_latest, model, create_time, recipient, text "
-        "FROM nodes WHERE conversation_id = ? ORDER BY position, rowid",
+        f"SELECT {_NODE_COLUMNS} FROM nodes WHERE conversation_id = ? ORDER BY position, rowid",
         (conversation_id,),
     )
-    return [
-        NodeRow(
-            r[0],
-            r[1],
-            r[2],
-            r[3],
-            r[4],
-            r[5],
-            r[6],
-            r[7],
-            r[8],
-            bool(r[9]),
-            bool(r[10]),
-            bool(r[11]),
-            r[12],
-            r[13],
-            r[14],
-            r[15],
-        )
-        for r in rows
-    ]
+    return [_node(r) for r in rows]
+
+
+def node(conn: apsw.Connection, conversation_id: str, node_id: str) -> NodeRow | None:
+    """One node of a conversation by its node id."""
+    row = conn.execute(
+        f"SELECT {_NODE_COLUMNS} FROM nodes WHERE conversation_id = ? AND node_id = ?",
+        (conversation_id, node_id),
+    ).fetchone()
+    return _node(row) if row else None
+
+
+def child_nodes(conn: apsw.Connection, conversation_id: str, parent_id: str) -> list[NodeRow]:
+    """The children of one node: the one on the visible thread first, then newest first."""
+    rows = conn.execute(
+        f"SELECT {_NODE_COLUMNS} FROM nodes WHERE conversation_id = ? AND parent_id = ? "
+        "ORDER BY on_path DESC, create_time DESC, position",
+        (conversation_id, parent_id),
+    )
+    return [_node(r) for r in rows]
 
 
 def keyword_candidates(

@@ -15,6 +15,7 @@ stale vector behind.
 
 from __future__ import annotations
 
+import math
 import re
 import time
 import weakref
@@ -178,24 +179,59 @@ def count_embedded(conn: apsw.Connection, model_id: int) -> tuple[int, int]:
     return (int(row[0]), int(row[1])) if row else (0, 0)
 
 
+_PENDING_COLUMNS = (
+    "SELECT n.rowid, n.conversation_id, c.title, n.role, "
+    f"substr(n.text, 1, {EMBED_TEXT_CHARS}), "
+    "coalesce((SELECT substr(p.text, 1, 1000) FROM nodes p "
+    "  WHERE p.conversation_id = n.conversation_id "
+    "  AND p.node_id = n.parent_id AND p.kind = 'message' AND p.hidden = 0), ''), "
+    "coalesce(c.gizmo_id, ''), coalesce(n.model, ''), "
+    f"coalesce(n.create_time, c.create_time, {NO_TIME}) "
+    "FROM nodes n JOIN conversations c ON c.id = n.conversation_id "
+    "LEFT JOIN embedded_nodes e ON e.node_rowid = n.rowid AND e.model_id = ? "
+)
+
+
 def pending_nodes(
-    conn: apsw.Connection, model_id: int, *, after: int = 0, limit: int = 256
+    conn: apsw.Connection,
+    model_id: int,
+    *,
+    after: int = 0,
+    limit: int = 256,
+    conversations: Sequence[str] | None = None,
 ) -> list[PendingNode]:
-    """Embeddable messages without vectors from ``model_id``, by rowid after ``after``."""
-    sql = (
-        "SELECT n.rowid, n.conversation_id, c.title, n.role, "
-        f"substr(n.text, 1, {EMBED_TEXT_CHARS}), "
-        "coalesce((SELECT substr(p.text, 1, 1000) FROM nodes p "
-        "  WHERE p.conversation_id = n.conversation_id "
-        "  AND p.node_id = n.parent_id AND p.kind = 'message' AND p.hidden = 0), ''), "
-        "coalesce(c.gizmo_id, ''), coalesce(n.model, ''), "
-        f"coalesce(n.create_time, c.create_time, {NO_TIME}) "
-        "FROM nodes n JOIN conversations c ON c.id = n.conversation_id "
-        "LEFT JOIN embedded_nodes e ON e.node_rowid = n.rowid AND e.model_id = ? "
-        f"WHERE n.rowid > ? AND e.node_rowid IS NULL AND {EMBEDDABLE} "
-        "ORDER BY n.rowid LIMIT ?"
-    )
-    return [PendingNode(*row) for row in conn.execute(sql, (model_id, after, limit))]
+    """Embeddable messages without vectors from ``model_id``, by rowid after ``after``
+    (only those of ``conversations`` when given)."""
+    where = f"WHERE n.rowid > ? AND e.node_rowid IS NULL AND {EMBEDDABLE} "
+    params: list[object] = [model_id, after]
+    if conversations is not None:
+        where += f"AND n.conversation_id IN ({', '.join('?' * len(conversations))}) "
+        params.extend(conversations)
+    sql = _PENDING_COLUMNS + where + "ORDER BY n.rowid LIMIT ?"
+    return [PendingNode(*row) for row in conn.execute(sql, [*params, limit])]
+
+
+# A conversation revisited on many days counts as this much more recent per doubling.
+REVISIT_SECONDS = 30 * 86_400.0
+
+
+def conversations_by_priority(conn: apsw.Connection) -> list[str]:
+    """Conversation ids in the order embedding takes them: most recently active first,
+    a conversation returned to on many different days moved up (``REVISIT_SECONDS`` per
+    doubling of its active days), so semantic search helps where people look first."""
+    rows = conn.execute(
+        "SELECT c.id, coalesce(c.update_time, c.create_time, 0), coalesce(d.days, 1) "
+        "FROM conversations c LEFT JOIN (SELECT conversation_id, "
+        "  count(DISTINCT CAST(create_time / 86400 AS INTEGER)) AS days FROM nodes "
+        "  WHERE kind = 'message' AND create_time IS NOT NULL GROUP BY conversation_id) d "
+        "ON d.conversation_id = c.id"
+    ).fetchall()
+    priority = {
+        str(cid): float(cast(float, when))
+        + REVISIT_SECONDS * math.log2(max(int(cast(int, days)), 1))
+        for cid, when, days in rows
+    }
+    return sorted(priority, key=lambda cid: priority[cid], reverse=True)
 
 
 @dataclass(slots=True)
@@ -554,3 +590,57 @@ def node_rows(conn: apsw.Connection, rowids: Iterable[int]) -> dict[int, Keyword
         for row in conn.execute(sql, part):
             out[int(row[0])] = KeywordRow(*row)
     return out
+
+
+BACKGROUND_SIZE = 512
+_BACKGROUNDS: weakref.WeakKeyDictionary[apsw.Connection, dict[int, np.ndarray]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def background(conn: apsw.Connection, model: EmbedModel) -> np.ndarray:
+    """Up to ``BACKGROUND_SIZE`` stored chunk vectors spread evenly over the archive, read
+    once per connection: what an unrelated message scores against a query, so semantic
+    candidates can be judged against chance for any model (cosine scales differ)."""
+    cached = _BACKGROUNDS.setdefault(conn, {}).get(model.id)
+    if cached is not None:
+        return cached
+    row = conn.execute(
+        "SELECT min(id), max(id) FROM chunks WHERE model_id = ?", (model.id,)
+    ).fetchone()
+    low, high = row if row else (None, None)
+    if low is None or high is None:
+        return np.zeros((0, model.dims), np.float32)
+    wanted = sorted({int(i) for i in np.linspace(int(low), int(high), BACKGROUND_SIZE)})
+    blobs: list[bytes] = []
+    for start in range(0, len(wanted), 900):
+        part = wanted[start : start + 900]
+        blobs += [
+            cast(bytes, row[0])
+            for row in conn.execute(
+                f"SELECT embedding FROM chunks WHERE model_id = ? AND id IN "
+                f"({', '.join('?' * len(part))})",
+                [model.id, *part],
+            )
+        ]
+    matrix = np.frombuffer(b"".join(blobs), dtype="<f4").reshape(len(blobs), model.dims)
+    if len(blobs) >= 32:  # a tiny archive gives no stable picture: judge again later
+        _BACKGROUNDS[conn][model.id] = matrix
+    return matrix
+
+
+_CJK_CHAR = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+def cjk_message_share(conn: apsw.Connection, sample: int = 4000) -> float:
+    """The share of embeddable messages (about ``sample`` of them, spread over the archive)
+    that hold Chinese, Japanese or Korean text; 0.0 for an empty archive."""
+    top = int(scalar(conn, "SELECT max(rowid) FROM nodes") or 0)
+    step = max(1, top // sample)
+    rows = conn.execute(
+        f"SELECT substr(n.text, 1, 400) FROM nodes n WHERE n.rowid % ? = 0 AND {EMBEDDABLE}",
+        (step,),
+    ).fetchall()
+    if not rows:
+        return 0.0
+    return sum(1 for (text,) in rows if _CJK_CHAR.search(str(text))) / len(rows)

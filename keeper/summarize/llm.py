@@ -54,11 +54,18 @@ def _prompt(summary: Summary, turns: list[NodeRow]) -> str:
 
 def llm_abstract(endpoint: LlmEndpoint, summary: Summary, turns: list[NodeRow]) -> str:
     """Ask the endpoint for a short abstract of the conversation."""
+    return chat(
+        endpoint, "You write short, faithful conversation summaries.", _prompt(summary, turns)
+    )
+
+
+def chat(endpoint: LlmEndpoint, system: str, prompt: str) -> str:
+    """One chat completion from ``endpoint``: the reply's text."""
     body = {
         "model": endpoint.model,
         "messages": [
-            {"role": "system", "content": "You write short, faithful conversation summaries."},
-            {"role": "user", "content": _prompt(summary, turns)},
+            {"role": "system", "content": system},
+            {"role": "user", "content": prompt},
         ],
         "temperature": 0.2,
         "stream": False,

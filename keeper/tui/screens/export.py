@@ -105,6 +105,11 @@ class ExportScreen(WorkerErrors, ModalScreen[None]):
         if event.button.id in actions:
             actions[event.button.id]()
 
+    def on_select_changed(self, event: Select.Changed) -> None:
+        """A new target (or scope) after a build previews the pack in that shape."""
+        if self.pack is not None and event.select.id in ("target", "scope"):
+            self.action_build()
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Enter in the budget builds; Enter in the path saves."""
         if event.input.id == "budget":
@@ -139,9 +144,10 @@ class ExportScreen(WorkerErrors, ModalScreen[None]):
             return
         self.pack = pack
         self.query_one("#preview", TextArea).load_text(pack.text)
+        share = pack.citation_tokens / pack.tokens if pack.tokens else 0.0
         self.query_one("#export-status", StatusLine).show(
             f"{pack.tokens:,} / {pack.budget:,} tokens ({pack.tokenizer}) · "
-            f"{len(pack.sources)} conversations · target {pack.target}"
+            f"{len(pack.sources)} conversations · citations {share:.0%} · target {pack.target}"
         )
 
     def status(self, text: str) -> None:

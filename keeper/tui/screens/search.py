@@ -16,6 +16,7 @@ from textual.widgets import Footer, Header, Input, OptionList
 from textual.widgets.option_list import Option
 
 from keeper.search import Hit, group_by_conversation
+from keeper.snippet import context_line
 from keeper.tui.format import SEMANTIC_MARK, clip, day, highlighted, resolve_project
 from keeper.tui.query import SearchQuery, parse_query
 from keeper.tui.screens.base import WorkerErrors
@@ -46,6 +47,8 @@ def hit_prompt(hit: Hit, width: int, semantic: bool = False) -> Text:
     text = Text("  " + meta + "\n", style="dim")
     text.append("  ")
     text.append(highlighted(clip(hit.snippet, max(20, width * 2 - 8)), hit.highlights))
+    if around := context_line(hit.role, hit.context, max(20, width - 10)):
+        text.append("\n    " + around, style="dim italic")
     return text
 
 
