@@ -173,7 +173,15 @@ async def test_welcome_import_also_embeds_in_the_background_with_progress(
         assert isinstance(library, LibraryScreen)
         # The list is usable while the embedding runs.
         await until(pilot, lambda: library.query_one("#conversations", DataTable).row_count == 23)
-        await until(pilot, lambda: library.embed_report is not None, timeout=240)
+        await until(
+            pilot,
+            lambda: (
+                library.embed_report is not None
+                or any(n.severity == "error" for n in app._notifications)
+            ),
+            timeout=240,
+        )
+        assert library.embed_report is not None, [n.message for n in app._notifications]
         assert library.embed_progress_seen
         done, total = library.embed_progress_seen[-1]
         assert done == total > 0
