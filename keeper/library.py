@@ -182,9 +182,11 @@ class Library:
         backend: str | None = None,
         show_progress: bool = True,
         max_nodes: int | None = None,
+        on_progress: Callable[[int, int], None] | None = None,
     ) -> EmbedReport:
         """Embed every message that has no vectors from ``model`` yet (resumable; a model
-        other than the stored one re-embeds everything)."""
+        other than the stored one re-embeds everything). ``on_progress(done, total)``
+        follows each batch."""
         from keeper.embed.job import run_embedding
 
         embedder = self.embedder(
@@ -192,7 +194,11 @@ class Library:
         )
         with import_lock(self.paths):
             return run_embedding(
-                self.conn, embedder, show_progress=show_progress, max_nodes=max_nodes
+                self.conn,
+                embedder,
+                show_progress=show_progress,
+                max_nodes=max_nodes,
+                on_progress=on_progress,
             )
 
     def embedding_status(self) -> EmbeddingStatus:

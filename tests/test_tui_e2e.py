@@ -74,7 +74,7 @@ def test_keeper_in_tmux_search_and_open(tmux: Tmux, sample_library: Library) -> 
     assert "exiftool" in screen or "EXIF" in screen
 
     tmux.run("send-keys", "-t", "keeper", "Enter")
-    screen = tmux.wait_for(lambda s: "One-liner to rename all my JPGs" in s and "Branch" in s)
+    screen = tmux.wait_for(lambda s: "One-liner to rename all my JPGs" in s and "Version" in s)
     assert TITLE in screen and "messages" in screen
 
     tmux.run("send-keys", "-t", "keeper", "q")

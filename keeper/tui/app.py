@@ -32,8 +32,8 @@ class KeeperApp(App[None]):
         Binding("slash", "search", "Search"),
         Binding("1", "library", "Library", show=False),
         Binding("2", "search", "Search", show=False),
-        Binding("3", "profile", "Profile"),
-        Binding("4", "stats", "Stats"),
+        Binding("3", "profile", "Profile", show=False),
+        Binding("4", "stats", "Stats", show=False),
         Binding("ctrl+t", "toggle_theme", "Theme", show=False),
     ]
 

@@ -39,11 +39,18 @@ class Backend:
         self._semantic: Library | None = None
         self._semantic_lock = threading.Lock()
         self._closed = False
+        self.project_names: dict[str, str] = {}  # project id -> short label (the library's)
         # Start loading keeper.library (apsw, orjson, the store) while Textual sets up its
         # screen, rather than after the first screen asks for the list (the default
         # factory imports it lazily for the same reason).
         self._warm = threading.Thread(target=_import_library, daemon=True)
         self._warm.start()
+
+    def project_label(self, project: str) -> str:
+        """The short label the library shows for ``project``."""
+        from keeper.tui.format import project_labels
+
+        return self.project_names.get(project) or project_labels([project])[project]
 
     def library(self) -> Library:
         """This thread's Library (opened on first use; imports keeper.library lazily)."""

@@ -11,10 +11,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select, Static, TextArea
+from textual.widgets import Button, Input, Label, Select, TextArea
 
 from keeper.pack.options import TARGETS, Pack, PackOptions
 from keeper.tui.screens.base import WorkerErrors
+from keeper.tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
     from keeper.tui.host import KeeperHost
@@ -92,7 +93,7 @@ class ExportScreen(WorkerErrors, ModalScreen[None]):
                 yield Input("8000", placeholder="token budget", id="budget", type="integer")
                 yield Button("Build", id="build", variant="primary")
             yield TextArea("", read_only=True, id="preview", soft_wrap=True)
-            yield Static("Build a pack to preview it.", id="export-status")
+            yield StatusLine("Build a pack to preview it.", id="export-status")
             with Horizontal(classes="export-row"):
                 yield Input("keeper-pack.md", placeholder="save to", id="save-path")
                 yield Button("Copy", id="copy")
@@ -128,7 +129,7 @@ class ExportScreen(WorkerErrors, ModalScreen[None]):
             return
         scope = str(self.query_one("#scope", Select).value)
         target = str(self.query_one("#target", Select).value)
-        self.status("Building…")
+        self.query_one("#export-status", StatusLine).busy("Building…")
         self.build(self.scope.options(scope, target, int(budget_text)))
 
     @work(thread=True, exclusive=True, group="export-build", exit_on_error=False)
@@ -144,14 +145,14 @@ class ExportScreen(WorkerErrors, ModalScreen[None]):
         self.pack = pack
         self.query_one("#preview", TextArea).load_text(pack.text)
         share = pack.citation_tokens / pack.tokens if pack.tokens else 0.0
-        self.status(
+        self.query_one("#export-status", StatusLine).show(
             f"{pack.tokens:,} / {pack.budget:,} tokens ({pack.tokenizer}) · "
             f"{len(pack.sources)} conversations · citations {share:.0%} · target {pack.target}"
         )
 
     def status(self, text: str) -> None:
-        """The line under the preview."""
-        self.query_one("#export-status", Static).update(text)
+        """Say what just happened, under the preview (it clears itself)."""
+        self.query_one("#export-status", StatusLine).note(text)
 
     def action_copy(self) -> None:
         """Copy the pack: a clipboard tool if there is one, else the terminal (OSC 52)."""

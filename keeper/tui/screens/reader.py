@@ -16,11 +16,12 @@ from keeper.parse.content_types import MESSAGE, STRUCTURAL
 from keeper.store.reader import ConversationRow, NodeRow
 from keeper.thread import ConversationTree
 from keeper.tui.branches import BranchView
-from keeper.tui.format import clip, day, size
+from keeper.tui.format import BRANCH_MARK, TARGET_MARK, clip, day, size
 from keeper.tui.query import parse_date
 from keeper.tui.screens.base import WorkerErrors
 from keeper.tui.screens.prompts import AskScreen, PickScreen
 from keeper.tui.widgets.message import MessageView
+from keeper.tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
     from keeper.summarize.model import Summary
@@ -38,6 +39,31 @@ def shown(node: NodeRow, hidden: bool) -> bool:
     return hidden or (node.kind == MESSAGE and not node.hidden)
 
 
+class ThreadScroll(VerticalScroll, inherit_bindings=False):
+    """The scrolling thread. Its arrow keys are the reader's (one message up or down, as
+    j/k): a scroll container's own arrows would scroll past messages while the current one,
+    which ``[``/``]`` act on, stayed behind. Page keys still scroll."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+    ]
+
+
+def legend(shown_views: list[MessageView], target: str | None, matches: bool) -> str:
+    """What the markers on screen mean (only those that are there)."""
+    bits = []
+    if any(view.branch[1] > 1 for view in shown_views):
+        bits.append(f"{BRANCH_MARK.format(index='n', count='m')} versions ([ ])")
+    if target and any(view.node.node_id == target for view in shown_views):
+        bits.append(f"{TARGET_MARK.split()[0]} your search hit")
+    if matches:
+        bits.append("[$success]▌[/] find match (n/N)")
+    if any(view.has_class("-hidden-node") for view in shown_views):
+        bits.append("[$text-muted]dim[/]: hidden (h)")
+    return " · ".join(bits)
+
+
 class ReaderScreen(WorkerErrors, Screen[None]):
     """Read one conversation; opens scrolled to ``target`` (a node id) when given."""
 
@@ -45,15 +71,17 @@ class ReaderScreen(WorkerErrors, Screen[None]):
         Binding("escape", "back", "Back"),
         Binding("j,down", "move(1)", "Next", show=False),
         Binding("k,up", "move(-1)", "Prev", show=False),
-        Binding("left_square_bracket", "branch(-1)", "‹ Branch"),
-        Binding("right_square_bracket", "branch(1)", "Branch ›"),
+        Binding("home", "move(-1_000_000)", "First", show=False),
+        Binding("end", "move(1_000_000)", "Last", show=False),
+        Binding("left_square_bracket", "branch(-1)", "Version", show=False),
+        Binding("right_square_bracket", "branch(1)", "Version", key_display="[ ]"),
         Binding("h", "toggle_hidden", "Hidden"),
         Binding("f,ctrl+f", "find", "Find"),
         Binding("n", "find_next(1)", "Next match", show=False),
         Binding("N", "find_next(-1)", "Prev match", show=False),
-        Binding("g", "jump_date", "Date"),
-        Binding("c", "chapters", "Chapters"),
-        Binding("a", "attachments", "Files"),
+        Binding("g", "jump_date", "Date", show=False),
+        Binding("c", "chapters", "Chapters", show=False),
+        Binding("a", "attachments", "Files", show=False),
         Binding("s", "summary", "Summary"),
         Binding("e", "export", "Export"),
     ]
@@ -83,12 +111,13 @@ class ReaderScreen(WorkerErrors, Screen[None]):
         yield Header(show_clock=False)
         yield Static("Loading…", id="reader-title")
         with Horizontal(id="reader-body"):
-            yield VerticalScroll(id="thread")
+            yield ThreadScroll(id="thread")
             with VerticalScroll(id="summary-pane", classes="-off"):
                 yield Markdown("", id="summary")
         yield Input(placeholder="Find in this conversation (Enter; n/N next/prev)", id="find")
-        yield Static("", id="reader-status")
-        yield Footer()
+        yield StatusLine(id="reader-status")
+        # The reader has the most keys: the palette (ctrl+p, in the help) makes way for them.
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         """Load the conversation in a worker."""
@@ -116,7 +145,7 @@ class ReaderScreen(WorkerErrors, Screen[None]):
         if conv.model:
             facts.append(conv.model)
         if conv.project:
-            facts.append(f"project {clip(conv.project, 14)}")
+            facts.append(f"project {self.keeper.backend.project_label(conv.project)}")
         if conv.is_archived:
             facts.append("archived")
         if assets:
@@ -151,7 +180,7 @@ class ReaderScreen(WorkerErrors, Screen[None]):
 
         A thread of thousands of messages would take seconds to lay out in full; the
         window moves along as the reader moves (j/k, find, dates, chapters)."""
-        container = self.query_one("#thread", VerticalScroll)
+        container = self.query_one("#thread", ThreadScroll)
         await container.remove_children()
         if not self.shown_nodes:
             await container.mount(Static("This conversation has no messages in the export."))
@@ -164,14 +193,16 @@ class ReaderScreen(WorkerErrors, Screen[None]):
         if start:
             widgets.append(Static(f"▲ {start} earlier messages (k)", classes="window-marker"))
         for node in chunk:
-            view = MessageView(node, self.view.tree.branch(node.node_id))
-            view.set_class(node.node_id == self.target, "-target")
+            view = MessageView(
+                node, self.view.tree.branch(node.node_id), target=node.node_id == self.target
+            )
             view.set_class(node.node_id in self.matches, "-match")
             widgets.append(view)
         later = len(self.shown_nodes) - start - len(chunk)
         if later:
             widgets.append(Static(f"▼ {later} later messages (j)", classes="window-marker"))
         await container.mount_all(widgets)
+        self.show_legend()
         self.cursor = self.shown_nodes[index].node_id
         self.call_after_refresh(self.focus_node, self.cursor)
 
@@ -210,8 +241,13 @@ class ReaderScreen(WorkerErrors, Screen[None]):
             self.cursor = event.widget.node.node_id
 
     def status(self, text: str) -> None:
-        """A line under the thread."""
-        self.query_one("#reader-status", Static).update(text)
+        """Say what just happened, under the thread (it clears itself)."""
+        self.query_one("#reader-status", StatusLine).note(text)
+
+    def show_legend(self) -> None:
+        """The lasting status line: what the markers on screen mean."""
+        line = self.query_one("#reader-status", StatusLine)
+        line.show(legend(self.message_views(), self.target, bool(self.matches)))
 
     # -- actions --------------------------------------------------------------------------
     def action_back(self) -> None:
@@ -276,6 +312,7 @@ class ReaderScreen(WorkerErrors, Screen[None]):
         ]
         for view in self.message_views():
             view.set_class(view.node.node_id in self.matches, "-match")
+        self.show_legend()
         self.match_index = -1
         if not self.matches:
             self.status(f"No message here contains “{event.value.strip()}”.")
@@ -364,7 +401,7 @@ class ReaderScreen(WorkerErrors, Screen[None]):
             pane.add_class("-off")
             return
         if self.summary is None:
-            self.status("Summarizing…")
+            self.query_one("#reader-status", StatusLine).busy("Summarizing…")
             self.fetch_summary("summary")
             return
         self.show_summary()
@@ -379,7 +416,7 @@ class ReaderScreen(WorkerErrors, Screen[None]):
     def action_chapters(self) -> None:
         """Pick a chapter of a long thread and jump to its first message."""
         if self.summary is None:
-            self.status("Finding chapters…")
+            self.query_one("#reader-status", StatusLine).busy("Finding chapters…")
             self.fetch_summary("chapters")
             return
         chapters = self.summary.chapters

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -11,14 +12,15 @@ from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, OptionList, Static
+from textual.widgets import Footer, Header, Input, OptionList
 from textual.widgets.option_list import Option
 
 from keeper.search import Hit, group_by_conversation
 from keeper.snippet import context_line
-from keeper.tui.format import clip, day, highlighted
-from keeper.tui.query import parse_query
+from keeper.tui.format import SEMANTIC_MARK, clip, day, highlighted, resolve_project
+from keeper.tui.query import SearchQuery, parse_query
 from keeper.tui.screens.base import WorkerErrors
+from keeper.tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
     from keeper.tui.host import KeeperHost
@@ -38,7 +40,7 @@ def hit_prompt(hit: Hit, width: int, semantic: bool = False) -> Text:
             (hit.role or "?").capitalize(),
             day(hit.create_time),
             hit.model or "",
-            "≈ semantic" if semantic else "",
+            f"{SEMANTIC_MARK}: found by meaning, not by the words" if semantic else "",
         )
         if bit
     )
@@ -81,10 +83,10 @@ class SearchScreen(WorkerErrors, Screen[None]):
         yield Input(
             value=self.initial,
             placeholder="Search messages…  filters: model:gpt-4o role:user since:2024-01 "
-            "until:2024-12 project:g-p-… hidden:yes",
+            "until:2024-12 project:P·168d hidden:yes",
             id="query",
         )
-        yield Static(
+        yield StatusLine(
             "Type to search. Enter opens the first hit; ↓ moves into the list.", id="search-status"
         )
         yield OptionList(id="hits")
@@ -95,6 +97,12 @@ class SearchScreen(WorkerErrors, Screen[None]):
         self.query_one("#query", Input).focus()
         if self.initial:
             self.start(self.initial)
+
+    def on_screen_resume(self) -> None:
+        """Back from a hit: the hits keep the focus, so the next keys are shortcuts (``/``
+        returns to the box), not letters added to the last query."""
+        if self.is_mounted and isinstance(self.focused, Input) and self.hits:
+            self.query_one("#hits", OptionList).focus()
 
     def action_focus_box(self) -> None:
         """``/`` again: back to the box."""
@@ -108,11 +116,25 @@ class SearchScreen(WorkerErrors, Screen[None]):
         """Search on every keystroke."""
         self.start(event.value)
 
+    def parse(self, raw: str) -> SearchQuery:
+        """The box's words and filters; ``project:`` also takes the library's short label
+        (``P·168d``) or the start of an id."""
+        parsed = parse_query(raw)
+        project = parsed.filters.project
+        if not project:
+            return parsed
+        full, problem = resolve_project(project, self.keeper.backend.project_names)
+        return replace(
+            parsed,
+            filters=replace(parsed.filters, project=full),
+            problems=parsed.problems + ((problem,) if problem else ()),
+        )
+
     def start(self, raw: str) -> None:
         """Run the keyword search now and schedule the semantic one."""
         self.generation += 1
         self.query_text = raw
-        parsed = parse_query(raw)
+        parsed = self.parse(raw)
         if not parsed.text.strip():
             self.show_hits(self.generation, [], "")
             self.status("; ".join(parsed.problems) or "Type to search.")
@@ -125,7 +147,7 @@ class SearchScreen(WorkerErrors, Screen[None]):
     def keyword(self, generation: int, raw: str) -> None:
         """Keyword hits (FTS5) for ``raw``; quick, so they come first."""
         started = time.perf_counter()
-        parsed = parse_query(raw)
+        parsed = self.parse(raw)
         hits = self.keeper.backend.library().search(
             parsed.text, parsed.filters, mode="keyword", limit=LIMIT
         )
@@ -138,7 +160,7 @@ class SearchScreen(WorkerErrors, Screen[None]):
         time.sleep(SEMANTIC_DELAY)
         if generation != self.generation:
             return
-        parsed = parse_query(raw)
+        parsed = self.parse(raw)
         with self.keeper.backend.semantic() as library:
             if generation != self.generation:
                 return
@@ -235,12 +257,12 @@ class SearchScreen(WorkerErrors, Screen[None]):
             bits.append(f"keyword {self.keyword_ms:.0f} ms")
         if self.semantic_state:
             bits.append(self.semantic_state)
-        problems = parse_query(self.query_text).problems
+        problems = self.parse(self.query_text).problems
         return " · ".join(bits + list(problems))
 
     def status(self, text: str) -> None:
-        """The line under the search box."""
-        self.query_one("#search-status", Static).update(text)
+        """The line under the search box: the results' summary (it stays)."""
+        self.query_one("#search-status", StatusLine).show(text)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Enter in the box opens the first hit."""
@@ -271,9 +293,9 @@ class SearchScreen(WorkerErrors, Screen[None]):
 
     def action_export(self) -> None:
         """A context pack from the current search."""
-        parsed = parse_query(self.query_text)
+        parsed = self.parse(self.query_text)
         if not parsed.text.strip():
-            self.status("Search for something first.")
+            self.query_one("#search-status", StatusLine).note("Search for something first.")
             return
         from keeper.tui.screens.export import ExportScreen, Scope
 

@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Markdown, ProgressBar, Static
 
 from keeper.tui.screens.base import WorkerErrors
+from keeper.tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
     from keeper.importer import ImportReport
@@ -67,7 +68,7 @@ class WelcomeScreen(WorkerErrors, Screen[bool]):
                 f"Import {self.folder}/ (i)", id="import", variant="primary", disabled=not self.zips
             )
             yield ProgressBar(total=None, id="import-progress", show_eta=False)
-            yield Static("", id="import-status")
+            yield StatusLine(id="import-status")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -82,13 +83,17 @@ class WelcomeScreen(WorkerErrors, Screen[bool]):
     def action_import_exports(self) -> None:
         """Import every zip in the folder in a worker, updating the progress bar."""
         if not self.zips:
-            self.query_one("#import-status", Static).update(
+            self.query_one("#import-status", StatusLine).note(
                 f"Put your export's .zip into {self.folder}/ first, or run keeper import PATH."
             )
             return
         self.query_one("#import", Button).disabled = True
         self.query_one("#import-progress").display = True
-        self.query_one("#import-status", Static).update("Importing…")
+        self.query_one("#import-status", StatusLine).busy(
+            "Importing… (semantic search is prepared in the background after)"
+            if self.keeper.semantic
+            else "Importing…"
+        )
         self.run_import(self.zips)
 
     @work(thread=True, exclusive=True, group="welcome-import", exit_on_error=False)
@@ -120,10 +125,10 @@ class WelcomeScreen(WorkerErrors, Screen[bool]):
         from keeper.store.writer import NEW
 
         added = int(data["conversations"].get(NEW, 0))
-        status = self.query_one("#import-status", Static)
+        status = self.query_one("#import-status", StatusLine)
         errors = [s["error"] for s in data.get("sources", []) if s.get("error")]
         if errors:
-            status.update("Import problem: " + "; ".join(errors))
+            status.show("Import problem: " + "; ".join(errors))
             self.query_one("#import", Button).disabled = False
             return
         self.notify(f"Imported {added} conversations." if added else "Import finished.")
