@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import glob
 import time
+from dataclasses import replace
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -19,6 +20,8 @@ from keeper.paths import DataPaths, resolve_paths
 from keeper.store import open_connection, reader
 from keeper.store.filters import Filters
 from keeper.summarize.model import Persona, Summary
+
+_CANDIDATES_SHOWN = 8  # ids an ambiguous prefix error lists
 
 if TYPE_CHECKING:
     from keeper.embed.job import EmbedReport
@@ -51,6 +54,24 @@ def model_cache_dir(paths: DataPaths, settings: Settings | None = None) -> Path:
     ``models/`` beside the database."""
     chosen = (settings or load_settings()).model_cache
     return Path(chosen).expanduser() if chosen else paths.data_dir / "models"
+
+
+def _known_value(what: str, value: str, known: list[str], flag: str) -> None:
+    """UsageError unless ``value`` is one of ``known``; suggests the closest ones."""
+    if value in known:
+        return
+    import difflib
+
+    folded = {k.lower(): k for k in known}
+    close = [folded[m] for m in difflib.get_close_matches(value.lower(), folded, n=3, cutoff=0.5)]
+    close += [k for k in known if value.lower() in k.lower() and k not in close][:3]
+    if close:
+        hint = "Did you mean " + " or ".join(close[:3]) + "?"
+    elif known:
+        hint = f"This archive has: {', '.join(known[:12])}{' …' if len(known) > 12 else ''}."
+    else:
+        hint = f"This archive has no {what} ids at all."
+    raise UsageError(f"No conversation in this archive has the {what} {value!r} ({flag}).", hint)
 
 
 class Library:
@@ -256,16 +277,51 @@ class Library:
             self.conn, filters, archived=archived, sort=sort, limit=limit, title_like=title_like
         )
 
+    def find_conversation(self, id_or_prefix: str) -> reader.ConversationRow:
+        """The conversation with this id or unique id prefix. UsageError (exit 2) when no id
+        starts with it, or when several do (the message lists them)."""
+        wanted = id_or_prefix.strip()
+        found = reader.conversations_by_prefix(self.conn, wanted, limit=_CANDIDATES_SHOWN + 1)
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            raise UsageError(
+                f"No conversation has an id starting with {wanted!r}.",
+                "`keeper list` shows ids; any unique start of one works.",
+            )
+        listed = "; ".join(
+            f"{c.id} ({c.title or 'untitled'})" for c in found[:_CANDIDATES_SHOWN]
+        )
+        more = " and more" if len(found) > _CANDIDATES_SHOWN else ""
+        raise UsageError(
+            f"{wanted!r} is the start of several conversation ids: {listed}{more}.",
+            "Type more of the id.",
+        )
+
+    def resolve_filters(self, filters: Filters) -> Filters:
+        """``filters`` checked against the archive, so a typo never silently matches
+        nothing: a conversation or project prefix becomes the full id; an unknown model,
+        project or conversation is a UsageError (with "did you mean" where one is close)."""
+        if filters.model:
+            _known_value("model", filters.model, reader.known_models(self.conn), "--model")
+        if filters.project:
+            projects = reader.known_projects(self.conn)
+            starting = [p for p in projects if p.startswith(filters.project)]
+            if filters.project not in projects and len(starting) == 1:
+                filters = replace(filters, project=starting[0])
+            else:
+                _known_value("project", filters.project, projects, "--project")
+        if filters.conversation:
+            filters = replace(
+                filters, conversation=self.find_conversation(filters.conversation).id
+            )
+        return filters
+
     def conversation(
         self, conversation_id: str
     ) -> tuple[reader.ConversationRow, list[reader.NodeRow]]:
-        """A conversation and all its nodes; UsageError if there is no such id."""
-        conv = reader.get_conversation(self.conn, conversation_id)
-        if conv is None:
-            raise UsageError(
-                f"No conversation with id {conversation_id!r}.",
-                "`keeper list` shows ids; a unique prefix of 6+ characters also works.",
-            )
+        """A conversation (by id or unique prefix) and all its nodes; UsageError if none."""
+        conv = self.find_conversation(conversation_id)
         return conv, reader.conversation_nodes(self.conn, conv.id)
 
     def assets(self, conversation_id: str) -> list[dict]:
@@ -324,7 +380,8 @@ class Library:
         """A context pack for a new model, sized to ``options.budget`` tokens."""
         from keeper.pack.builder import build_pack
 
-        return build_pack(self, options)
+        full_ids = tuple(self.find_conversation(c).id for c in options.conversations)
+        return build_pack(self, replace(options, conversations=full_ids))
 
     def export_markdown(self, out_dir: Path, filters: Filters = Filters()) -> int:
         """One Obsidian-friendly Markdown file per conversation in ``out_dir``; the count."""

@@ -66,6 +66,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     out_path = Path(args.output)
     filters = filters_from(args)
     with open_library(args, create=False) as library:
+        filters = library.resolve_filters(filters)
         if args.format == "markdown":
             count = library.export_markdown(out_path, filters)
         else:

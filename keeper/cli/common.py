@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
@@ -40,23 +39,14 @@ ROLES = ("user", "assistant", "system", "tool")
 
 
 def parse_date(value: str, *, end: bool = False) -> float:
-    """Epoch seconds for ``YYYY-MM-DD`` (local midnight; the day after with ``end``),
-    an ISO date-time, or a bare epoch number."""
+    """Epoch seconds where the date ``value`` begins (with ``end``: where it ends, so
+    ``--until 2024`` runs through December 31st). See :mod:`keeper.dates`."""
+    from keeper import dates
+
     try:
-        return float(value)
-    except ValueError:
-        pass
-    try:
-        moment = datetime.fromisoformat(value)
+        return dates.until(value) if end else dates.since(value)
     except ValueError as error:
-        raise UsageError(
-            f"Could not read the date {value!r}.", "Use YYYY-MM-DD, e.g. --since 2024-01-31."
-        ) from error
-    if end and len(value) <= 10:
-        moment += timedelta(days=1)
-    if moment.tzinfo is None:
-        moment = moment.astimezone()
-    return moment.timestamp()
+        raise UsageError(str(error), "For example --since 2024-05 --until 2024.") from None
 
 
 def make_filters(
@@ -70,9 +60,16 @@ def make_filters(
     include_hidden: bool = False,
 ) -> Filters:
     """Filters from the user's spelling of them (dates as typed on the command line)."""
+    start = parse_date(since) if since else None
+    end = parse_date(until, end=True) if until else None
+    if start is not None and end is not None and start >= end:
+        raise UsageError(
+            f"--since {since} starts after --until {until} ends, so nothing could match.",
+            "Swap the two dates.",
+        )
     return Filters(
-        since=parse_date(since) if since else None,
-        until=parse_date(until, end=True) if until else None,
+        since=start,
+        until=end,
         model=model or None,
         role=role or None,
         project=project or None,
@@ -121,8 +118,8 @@ def print_json(value: object) -> None:
 def add_filters(parser: argparse.ArgumentParser, *, roles: bool = True) -> None:
     """The shared filter options (``--role`` only where messages, not conversations, match)."""
     group = parser.add_argument_group("filters")
-    group.add_argument("--since", metavar="DATE", help="from this date (YYYY-MM-DD)")
-    group.add_argument("--until", metavar="DATE", help="up to and including this date")
+    group.add_argument("--since", metavar="DATE", help="from this date on: 2024, 2024-05, 2024-05-06 (or with a time)")
+    group.add_argument("--until", metavar="DATE", help="through the end of this date: 2024 keeps all of 2024")
     group.add_argument("--model", metavar="SLUG", help="model slug, e.g. gpt-4o")
     if roles:
         group.add_argument("--role", choices=ROLES)
