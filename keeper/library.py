@@ -441,6 +441,69 @@ class Library:
             "scrubbed": scrubbed,
         }
 
+    def import_sources(self) -> list[tuple[str, int, int]]:
+        """Each export file imported: (file, latest import id, conversations it held)."""
+        from keeper.store.forget import import_sources
+
+        return import_sources(self.conn)
+
+    def import_plan(self, selector: str) -> tuple[list[str], list[reader.ConversationRow]]:
+        """What taking back an import removes: the export files ``selector`` names (an
+        import id, a file's path, or a unique file name) and the conversations that came
+        only from them (one another export also holds is kept). UsageError when it names
+        no import."""
+        from keeper.store.forget import only_from, sources_of_import
+
+        known = self.import_sources()
+        sources: list[str] = []
+        if selector.strip().isdigit():
+            sources = sources_of_import(self.conn, int(selector))
+        if not sources:
+            path = str(Path(selector).expanduser().resolve())
+            named = [s for s, _, _ in known if s == path]
+            if not named:
+                named = [s for s, _, _ in known if Path(s).name == Path(selector).name]
+            if len(named) > 1:
+                raise UsageError(
+                    f"Several imported files are called {Path(selector).name!r}: "
+                    + "; ".join(named)
+                    + ".",
+                    "Give the full path or the import id.",
+                )
+            sources = named
+        if not sources:
+            listed = "; ".join(f"#{i} {s} ({n:,} conversations)" for s, i, n in known[-8:])
+            raise UsageError(
+                f"No import matches {selector!r}.",
+                f"Imported files: {listed}." if known else "Nothing has been imported yet.",
+            )
+        ids = only_from(self.conn, sources)
+        rows = [self.find_conversation(i) for i in ids]
+        return sources, rows
+
+    def forget_many(self, conversation_ids: list[str]) -> dict:
+        """Forget several conversations (as :meth:`forget` does each), compacting once."""
+        from keeper.store.forget import forget_conversation, optimize_indexes, scrub
+
+        nodes = files = items = 0
+        with import_lock(self.paths):
+            for conversation_id in conversation_ids:
+                result = forget_conversation(self.conn, conversation_id, optimize=False)
+                for relpath in result.asset_files:
+                    (self.paths.assets / relpath).unlink(missing_ok=True)
+                nodes += result.nodes
+                files += len(result.asset_files)
+                items += result.profile_items
+            optimize_indexes(self.conn)
+            scrubbed = scrub(self.conn)
+        return {
+            "conversations": len(conversation_ids),
+            "nodes": nodes,
+            "asset_files": files,
+            "profile_items": items,
+            "scrubbed": scrubbed,
+        }
+
     def scrub(self) -> bool:
         """Compact the database so deleted text leaves its files; False if others kept it busy."""
         from keeper.store.forget import scrub

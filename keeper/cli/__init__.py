@@ -4,6 +4,7 @@
 - :mod:`keeper.cli.reading`: search, list, show, stats
 - :mod:`keeper.cli.continuity`: summarize, profile, persona, pack
 - :mod:`keeper.cli.system`: doctor, embed, and the TUI (``keeper`` with no arguments)
+- :mod:`keeper.cli.demo`: demo (the sample, in a database of its own)
 - :mod:`keeper.cli.common`: the options and helpers they share
 
 Why argparse and not click: it is in the standard library, so ``keeper --help`` starts
@@ -21,11 +22,12 @@ import sys
 from collections.abc import Sequence
 
 from keeper import __version__
-from keeper.cli import archive, continuity, reading, system
+from keeper.cli import archive, continuity, demo, reading, system
 from keeper.cli.common import Handler, Register, resolve_settings
 from keeper.errors import KeeperError
 
 COMMANDS: dict[str, Register] = {
+    "demo": demo.add_demo,
     "import": archive.add_import,
     "search": reading.add_search,
     "embed": system.add_embed,

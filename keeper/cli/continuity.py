@@ -8,6 +8,8 @@ from pathlib import Path
 
 from keeper.cli.common import Subparsers, open_library, parse_date, print_json, settings_of
 from keeper.errors import UsageError
+from keeper.pack.options import MIN_BUDGET
+from keeper.store.filters import Filters
 
 
 def _llm_url(args: argparse.Namespace) -> str | None:
@@ -79,6 +81,8 @@ def cmd_profile(args: argparse.Namespace) -> int:
 def cmd_persona(args: argparse.Namespace) -> int:
     """keeper persona [--model SLUG] [--json]"""
     with open_library(args, create=False) as library:
+        if args.model:
+            library.resolve_filters(Filters(model=args.model))
         persona = library.persona(args.model)
     if args.json:
         print_json(persona.as_dict())
@@ -93,19 +97,22 @@ def cmd_pack(args: argparse.Namespace) -> int:
 
     if args.output and args.copy:
         raise UsageError("Use either -o FILE or --copy, not both.")
-    options = PackOptions(
-        conversations=tuple(args.conversation or ()),
-        search=" ".join(args.search) if args.search else None,
-        project=args.project,
-        since=parse_date(args.since) if args.since else None,
-        model=args.model,
-        budget=args.budget,
-        target=args.target,
-        redact=args.redact,
-        llm_url=_llm_url(args),
-    )
     with open_library(args, create=False) as library:
-        pack = library.pack(options)
+        # A typo in --model or --project is an error with suggestions, not an empty pack.
+        scope = library.resolve_filters(Filters(model=args.model, project=args.project))
+        pack = library.pack(
+            PackOptions(
+                conversations=tuple(args.conversation or ()),
+                search=" ".join(args.search) if args.search else None,
+                project=scope.project,
+                since=parse_date(args.since) if args.since else None,
+                model=scope.model,
+                budget=args.budget,
+                target=args.target,
+                redact=args.redact,
+                llm_url=_llm_url(args),
+            )
+        )
     if args.json:
         print_json(pack.as_dict())
         return 0
@@ -176,7 +183,13 @@ def add_pack(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("--project", metavar="GIZMO_ID")
     p.add_argument("--since", metavar="DATE")
     p.add_argument("--model", metavar="SLUG")
-    p.add_argument("--budget", type=int, default=8000, metavar="TOKENS")
+    p.add_argument(
+        "--budget",
+        type=int,
+        default=8000,
+        metavar="TOKENS",
+        help=f"token budget (at least {MIN_BUDGET}; default 8000)",
+    )
     p.add_argument(
         "--target",
         default="generic",

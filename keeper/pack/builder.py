@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from keeper.errors import UsageError
 from keeper.pack.facts import Fact, candidate_facts, pick_facts
-from keeper.pack.options import TARGETS, Pack, PackOptions, Source
+from keeper.pack.options import MIN_BUDGET, Pack, PackOptions, Source, TARGETS
 from keeper.pack.redact import Redactor
 from keeper.pack.targets import RESPOND_MARK, render
 from keeper.pack.tokens import TOKENIZER, estimate_tokens
@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from keeper.pack.source import PackSource
 
 SECTIONS = ("about", "persona", "threads", "facts")
-MIN_BUDGET = 300
 FACT_SCAN_LIMIT = 200  # conversations scanned for key facts in a whole-archive pack
 QUOTE_CHARS = 220
 FACT_CHARS = 200

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 TARGETS = ("generic", "chatgpt", "claude", "gemini", "system-prompt")
+MIN_BUDGET = 300
+"""The smallest token budget a pack can be built in (CLI and TUI alike)."""
 
 
 @dataclass(frozen=True, slots=True)
