@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import glob
 import time
-from dataclasses import replace
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -289,9 +289,7 @@ class Library:
                 f"No conversation has an id starting with {wanted!r}.",
                 "`keeper list` shows ids; any unique start of one works.",
             )
-        listed = "; ".join(
-            f"{c.id} ({c.title or 'untitled'})" for c in found[:_CANDIDATES_SHOWN]
-        )
+        listed = "; ".join(f"{c.id} ({c.title or 'untitled'})" for c in found[:_CANDIDATES_SHOWN])
         more = " and more" if len(found) > _CANDIDATES_SHOWN else ""
         raise UsageError(
             f"{wanted!r} is the start of several conversation ids: {listed}{more}.",
@@ -312,9 +310,7 @@ class Library:
             else:
                 _known_value("project", filters.project, projects, "--project")
         if filters.conversation:
-            filters = replace(
-                filters, conversation=self.find_conversation(filters.conversation).id
-            )
+            filters = replace(filters, conversation=self.find_conversation(filters.conversation).id)
         return filters
 
     def conversation(

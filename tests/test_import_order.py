@@ -13,8 +13,9 @@ from keeper.library import Library
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
 
 
-def conversation(cid: str, title: str, updated: float, texts: list[str], *, image: bool = False
-                 ) -> dict[str, Any]:
+def conversation(
+    cid: str, title: str, updated: float, texts: list[str], *, image: bool = False
+) -> dict[str, Any]:
     """A linear conversation; with ``image`` its first message carries a picture."""
     mapping: dict[str, Any] = {
         "root": {"id": "root", "message": None, "parent": None, "children": ["m0"]}
@@ -28,9 +29,13 @@ def conversation(cid: str, title: str, updated: float, texts: list[str], *, imag
             content = {
                 "content_type": "multimodal_text",
                 "parts": [
-                    {"content_type": "image_asset_pointer",
-                     "asset_pointer": "file-service://file-Pic123", "size_bytes": len(PNG),
-                     "width": 4, "height": 4},
+                    {
+                        "content_type": "image_asset_pointer",
+                        "asset_pointer": "file-service://file-Pic123",
+                        "size_bytes": len(PNG),
+                        "width": 4,
+                        "height": 4,
+                    },
                     body,
                 ],
             }
@@ -117,9 +122,12 @@ def test_an_older_export_lacking_a_conversation_does_not_mark_it_missing(tmp_pat
         # A genuinely newer export still marks what it no longer holds.
         newest = conversation("c-a", "Final title", 1700009500.0, ["hi", "hello", "more"])
         latest = write_zip(tmp_path / "latest.zip", [newest], {})
-        assert library.import_exports([latest], show_progress=False).as_dict()[
-            "conversations"
-        ]["marked_absent"] == 1
+        assert (
+            library.import_exports([latest], show_progress=False).as_dict()["conversations"][
+                "marked_absent"
+            ]
+            == 1
+        )
 
 
 def test_a_snapshot_without_times_never_replaces_a_dated_one(tmp_path: Path) -> None:

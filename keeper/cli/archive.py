@@ -163,9 +163,7 @@ def _forget_import(args: argparse.Namespace) -> int:
         if len(rows) > len(shown):
             lines.append(f"  … and {len(rows) - len(shown):,} more")
         sys.stderr.write(
-            f"These {len(rows):,} conversations came only from {files}:\n"
-            + "\n".join(lines)
-            + "\n"
+            f"These {len(rows):,} conversations came only from {files}:\n" + "\n".join(lines) + "\n"
         )
         if not args.yes and not _confirm(
             f"Forget all {len(rows):,}? This deletes them from the archive for good, with "
@@ -229,7 +227,9 @@ def add_export(sub: Subparsers, common: argparse.ArgumentParser) -> None:
 def add_forget(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     """Register ``keeper forget``."""
     p = sub.add_parser(
-        "forget", parents=[common], help="delete a conversation, or a whole import, for good (asks first)"
+        "forget",
+        parents=[common],
+        help="delete a conversation, or a whole import, for good (asks first)",
     )
     p.add_argument("id", nargs="?", help="conversation id (or a unique prefix)")
     p.add_argument(

@@ -118,8 +118,14 @@ def print_json(value: object) -> None:
 def add_filters(parser: argparse.ArgumentParser, *, roles: bool = True) -> None:
     """The shared filter options (``--role`` only where messages, not conversations, match)."""
     group = parser.add_argument_group("filters")
-    group.add_argument("--since", metavar="DATE", help="from this date on: 2024, 2024-05, 2024-05-06 (or with a time)")
-    group.add_argument("--until", metavar="DATE", help="through the end of this date: 2024 keeps all of 2024")
+    group.add_argument(
+        "--since",
+        metavar="DATE",
+        help="from this date on: 2024, 2024-05, 2024-05-06 (or with a time)",
+    )
+    group.add_argument(
+        "--until", metavar="DATE", help="through the end of this date: 2024 keeps all of 2024"
+    )
     group.add_argument("--model", metavar="SLUG", help="model slug, e.g. gpt-4o")
     if roles:
         group.add_argument("--role", choices=ROLES)

@@ -66,7 +66,9 @@ def cmd_search(args: argparse.Namespace) -> int:
             if args.group:  # the group's heading already names the conversation
                 print(f"  {head}  [{hit.message_id}]")
             else:
-                print(f"{hit.title or '(untitled)'}  {head}  [{hit.conversation_id} {hit.message_id}]")
+                print(
+                    f"{hit.title or '(untitled)'}  {head}  [{hit.conversation_id} {hit.message_id}]"
+                )
             print(f"    {mark(hit.snippet, hit.highlights, '**', '**')}")
     return 0
 
@@ -164,7 +166,10 @@ def cmd_list(args: argparse.Namespace) -> int:
     archived = {"only": True, "exclude": False, "include": None}[args.archived]
     with open_library(args, create=False) as library:
         rows = library.conversations(
-            library.resolve_filters(filters_from(args)), archived=archived, sort=args.sort, limit=args.limit
+            library.resolve_filters(filters_from(args)),
+            archived=archived,
+            sort=args.sort,
+            limit=args.limit,
         )
     if args.json:
         print_json(

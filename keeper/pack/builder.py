@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from keeper.errors import UsageError
 from keeper.pack.facts import Fact, candidate_facts, pick_facts
-from keeper.pack.options import MIN_BUDGET, Pack, PackOptions, Source, TARGETS
+from keeper.pack.options import MIN_BUDGET, TARGETS, Pack, PackOptions, Source
 from keeper.pack.redact import Redactor
 from keeper.pack.targets import RESPOND_MARK, render
 from keeper.pack.tokens import TOKENIZER, estimate_tokens

@@ -319,7 +319,9 @@ class ArchiveWriter:
 
     def conversations_lacking_files(self) -> set[str]:
         """Ids of conversations that reference a file keeper has no copy of."""
-        rows = self.conn.execute("SELECT DISTINCT conversation_id FROM asset_refs WHERE sha256 IS NULL")
+        rows = self.conn.execute(
+            "SELECT DISTINCT conversation_id FROM asset_refs WHERE sha256 IS NULL"
+        )
         return {str(row[0]) for row in rows}
 
     def refs_lacking_files(

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 from keeper import dates
 from keeper.store.filters import Filters
 
