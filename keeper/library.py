@@ -150,9 +150,11 @@ class Library:
         allow_download: bool = False,
         device: str | None = None,
         backend: str | None = None,
+        notify: Callable[[str], None] | None = None,
     ) -> Embedder:
         """The embedding model (default: the one the archive was embedded with), loaded
-        once per Library. Raises ModelError when it cannot be loaded."""
+        once per Library. Raises ModelError when it cannot be loaded. ``notify`` hears of
+        slow first-run steps (building the model's ONNX copy) before they start."""
         from keeper.embed.model import load_embedder
         from keeper.store.vectors import active_model
 
@@ -169,6 +171,7 @@ class Library:
                 device=device,
                 backend=backend,
                 cache_dir=model_cache_dir(self.paths, self.settings),
+                notify=notify,
             )
             self._embedder_key = key
         return self._embedder
@@ -182,13 +185,18 @@ class Library:
         backend: str | None = None,
         show_progress: bool = True,
         max_nodes: int | None = None,
+        notify: Callable[[str], None] | None = None,
     ) -> EmbedReport:
         """Embed every message that has no vectors from ``model`` yet (resumable; a model
         other than the stored one re-embeds everything)."""
         from keeper.embed.job import run_embedding
 
         embedder = self.embedder(
-            model or None, allow_download=allow_download, device=device, backend=backend
+            model or None,
+            allow_download=allow_download,
+            device=device,
+            backend=backend,
+            notify=notify,
         )
         with import_lock(self.paths):
             return run_embedding(

@@ -14,6 +14,8 @@ from keeper.cli.common import (
     filters_from,
     open_library,
     print_json,
+    say,
+    unwritable,
 )
 from keeper.errors import KeeperError, UsageError
 from keeper.export.formats import EXPORT_FORMATS
@@ -50,7 +52,7 @@ def _embed_after_import(library: Library, *, quiet: bool) -> None:
     from keeper.errors import ModelError
 
     try:
-        result = library.embed(show_progress=not quiet)
+        result = library.embed(show_progress=not quiet, notify=say)
     except ModelError as error:
         sys.stderr.write(
             f"keeper: not embedded ({error.message}); keyword search works. "
@@ -67,17 +69,20 @@ def cmd_export(args: argparse.Namespace) -> int:
     filters = filters_from(args)
     with open_library(args, create=False) as library:
         filters = library.resolve_filters(filters)
-        if args.format == "markdown":
-            count = library.export_markdown(out_path, filters)
-        else:
-            with open(out_path, "wb") as out:
-                if args.format == "chatgpt":
-                    count = library.export_chatgpt(out, filters)
-                else:
-                    style = "openai" if args.format == "jsonl-chat" else "sharegpt"
-                    count = library.export_chat_jsonl(
-                        out, filters, style=style, only_model=args.only_model
-                    )
+        try:
+            if args.format == "markdown":
+                count = library.export_markdown(out_path, filters)
+            else:
+                with open(out_path, "wb") as out:
+                    if args.format == "chatgpt":
+                        count = library.export_chatgpt(out, filters)
+                    else:
+                        style = "openai" if args.format == "jsonl-chat" else "sharegpt"
+                        count = library.export_chat_jsonl(
+                            out, filters, style=style, only_model=args.only_model
+                        )
+        except OSError as error:
+            raise unwritable(out_path, error) from None
     print(f"Wrote {count:,} conversations to {out_path}", file=sys.stderr)
     return 0
 

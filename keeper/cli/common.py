@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import orjson
 
 from keeper.config import Settings, load_settings
-from keeper.errors import UsageError
+from keeper.errors import KeeperError, UsageError
 from keeper.store.filters import Filters
 
 if TYPE_CHECKING:
@@ -168,3 +168,19 @@ def embed_line(data: Mapping[str, Any]) -> str:
         f"{rate:,.0f} chunks/s)."
     )
     return f"{line}\n{data['note']}" if data.get("note") else line
+
+
+def say(line: str) -> None:
+    """A status line on stderr (what keeper is doing while it takes a while)."""
+    sys.stderr.write(f"keeper: {line}\n")
+    sys.stderr.flush()
+
+
+def unwritable(path: object, error: OSError) -> KeeperError:
+    """The error for an output file or folder keeper could not write."""
+    reason = error.strerror or type(error).__name__
+    where = error.filename or path
+    return KeeperError(
+        f"Could not write {path}: {reason} ({where}).",
+        "Check that the folder exists and that you may write there, then run it again.",
+    )

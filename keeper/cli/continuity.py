@@ -6,7 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from keeper.cli.common import Subparsers, open_library, parse_date, print_json, settings_of
+from keeper.cli.common import (
+    Subparsers,
+    open_library,
+    parse_date,
+    print_json,
+    settings_of,
+    unwritable,
+)
 from keeper.errors import UsageError
 from keeper.pack.options import MIN_BUDGET
 from keeper.store.filters import Filters
@@ -37,6 +44,11 @@ def cmd_profile(args: argparse.Namespace) -> int:
         for item_id in args.exclude or ():
             library.set_profile_item(item_id, included=False)
         if args.edit:
+            if not args.edit[0].isdigit():
+                raise UsageError(
+                    f"--edit takes an item number, then the text; {args.edit[0]!r} is not one.",
+                    "keeper profile lists the numbers (#12): keeper profile --edit 12 'new text'",
+                )
             library.set_profile_item(int(args.edit[0]), edited_text=args.edit[1])
         if args.reset_edit is not None:
             library.set_profile_item(args.reset_edit, edited_text="")
@@ -117,7 +129,10 @@ def cmd_pack(args: argparse.Namespace) -> int:
         print_json(pack.as_dict())
         return 0
     if args.output:
-        Path(args.output).write_text(pack.text, encoding="utf-8")
+        try:
+            Path(args.output).write_text(pack.text, encoding="utf-8")
+        except OSError as error:
+            raise unwritable(args.output, error) from None
         where = f"Wrote {args.output}"
     elif args.copy:
         from keeper.pack.clipboard import copy_text

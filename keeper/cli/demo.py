@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import keeper
-from keeper.cli.common import Subparsers, embed_line, settings_of
+from keeper.cli.common import Subparsers, embed_line, say, settings_of
 from keeper.errors import InputError
 
 SAMPLE_NAME = "sample-export.zip"
@@ -61,7 +61,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"The demo archive {db} holds the {stored:,} conversations of {export}.")
         if not args.no_embed:
             try:
-                print(embed_line(library.embed(show_progress=True).as_dict()))
+                print(embed_line(library.embed(show_progress=True, notify=say).as_dict()))
             except ModelError as error:
                 print(f"Not embedded ({error.message}); keyword search works.")
     from keeper.config import load_settings
