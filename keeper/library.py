@@ -310,13 +310,21 @@ class Library:
         project or conversation is a UsageError (with "did you mean" where one is close)."""
         if filters.model:
             _known_value("model", filters.model, reader.known_models(self.conn), "--model")
-        if filters.project:
+        project = filters.project
+        if project:
             projects = reader.known_projects(self.conn)
-            starting = [p for p in projects if p.startswith(filters.project)]
-            if filters.project not in projects and len(starting) == 1:
+            starting = [p for p in projects if p.startswith(project)]
+            if project not in projects and len(starting) == 1:
                 filters = replace(filters, project=starting[0])
+            elif project not in projects and len(starting) > 1:
+                raise UsageError(
+                    f"{project!r} is the start of several project ids: "
+                    + ", ".join(starting[:_CANDIDATES_SHOWN])
+                    + ".",
+                    "Type more of the id.",
+                )
             else:
-                _known_value("project", filters.project, projects, "--project")
+                _known_value("project", project, projects, "--project")
         if filters.conversation:
             filters = replace(filters, conversation=self.find_conversation(filters.conversation).id)
         return filters

@@ -31,7 +31,7 @@ def bad_inputs(db: str, tmp: Path) -> dict[str, list[list[str]]]:
         "demo": [
             [str(tmp / "nope.zip"), "--no-tui"],
             [str(text_file), "--no-tui", "--db", str(tmp / "demo-bad.db")],
-        ],  # fmt: skip
+        ],
         "import": [[str(tmp / "nope.zip")], [str(text_file)], [str(folder)]],
         "search": [
             [],
@@ -41,19 +41,19 @@ def bad_inputs(db: str, tmp: Path) -> dict[str, list[list[str]]]:
             ["tea", "--model", "gpt4o"],
             ["tea", "--limit", "0"],
             ["tea", "--mode", "fuzzy"],
-        ],  # fmt: skip
+        ],
         "embed": [
             ["--device", "tpu"],
             ["--model", "no-such-org/no-such-model"],
             ["--backend", "tensorflow"],
             ["--model", str(folder)],
-        ],  # fmt: skip
+        ],
         "list": [
             ["--since", "next week"],
             ["--sort", "size"],
             ["--limit", "many"],
             ["--project", "g-p-nothing"],
-        ],  # fmt: skip
+        ],
         "show": [[], ["zzz999"]],
         "stats": [["--bogus"]],
         "doctor": [["--bogus"]],
@@ -73,7 +73,7 @@ def bad_inputs(db: str, tmp: Path) -> dict[str, list[list[str]]]:
             ["--target", "word"],
             ["--conversation", "zzz999"],
             ["--since", "soon"],
-        ],  # fmt: skip
+        ],
         "forget": [[], ["zzz999", "--yes"], ["--import", "never.zip", "--yes"]],
     }
 

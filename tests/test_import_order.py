@@ -101,7 +101,7 @@ def test_an_older_export_after_a_newer_one_rolls_nothing_back(tmp_path: Path) ->
         rows = {r.id: r for r in library.conversations()}
         assert rows["c-a"].title == "Final title"
         assert not rows["c-b"].absent and not rows["c-a"].absent
-        conv, nodes = library.conversation("c-a")
+        _, nodes = library.conversation("c-a")
         visible = [n.text for n in nodes if n.on_path and n.kind == "message"]
         assert visible == ["hi", "hello", "more", "sure"]
 

@@ -120,7 +120,7 @@ def test_unknown_and_ambiguous_ids_are_errors(
         ["pack", "--conversation", "zzz999"],
         ["forget", "zzz999", "--yes"],
     ):
-        code, out, err = run(capsys, argv[0], "--db", sample_db, *argv[1:])
+        code, _, err = run(capsys, argv[0], "--db", sample_db, *argv[1:])
         assert code == 2, argv
         assert "No conversation has an id starting with 'zzz999'" in err, argv
     assert not target.exists()

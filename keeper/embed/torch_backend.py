@@ -52,7 +52,6 @@ class TorchEmbedder:
     def load(cls, source: ModelSource, *, device: str, allow_download: bool) -> TorchEmbedder:
         """Load ``source`` on ``device`` (falls back to the CPU when it is not there)."""
         try:
-            import torch
             from sentence_transformers import SentenceTransformer
         except ImportError as error:
             raise ModelError(
