@@ -75,12 +75,14 @@ class ImportReport:
 
     @property
     def exit_code(self) -> int:
-        """0: all imported; 3: some records failed, the rest stored; 1: nothing readable."""
+        """0: all imported; 3: some records failed, the rest stored; 1: nothing stored."""
         readable = [s for s in self.sources if not s.get("error")]
         if not readable:
             return EXIT_UNREADABLE
         total = sum(self.conversations[k] for k in (NEW, UPDATED, UNCHANGED))
-        if total == 0 and not self.conversations["failed"]:
+        if total == 0:
+            # Nothing at all could be stored (even if records were found): not a partial
+            # import but a failed one.
             return EXIT_UNREADABLE
         partial = self.conversations["failed"] or len(readable) < len(self.sources)
         partial = partial or any(s.get("incomplete") for s in readable)

@@ -491,9 +491,9 @@ def test_deeply_nested_json_inside_a_message(tmp_path: Path) -> None:
     path.write_text(text)
     run = keeper_import(tmp_path, path)
     assert_clean(run)
-    assert run.code in (0, 3)
+    assert run.code in (0, 1)  # 1: its one conversation could not be stored
     data = report(run)
-    if run.code == 3:
+    if run.code == 1:
         (failed,) = data["failed"]
         assert failed["origin"] == "conversations.json #0"
 

@@ -40,9 +40,14 @@ def cmd_import(args: argparse.Namespace) -> int:
         if not args.no_embed and data["exit_code"] != 1:
             _embed_after_import(library, quiet=args.json)
     if data["exit_code"] == 1:
-        for source in data["sources"]:
-            if source.get("error"):
-                sys.stderr.write(f"keeper: {source['error']}\n")
+        errors = [source["error"] for source in data["sources"] if source.get("error")]
+        for error in errors:
+            sys.stderr.write(f"keeper: {error}\n")
+        if not errors:
+            sys.stderr.write(
+                f"keeper: none of the {data['conversations']['failed']:,} records found "
+                "could be stored (the report above says why); nothing was imported.\n"
+            )
     return int(data["exit_code"])
 
 

@@ -208,15 +208,22 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     """keeper show ID"""
-    from keeper.render import conversation_json, conversation_markdown
+    from keeper.render import conversation_json, conversation_markdown, file_lines
 
     with open_library(args, create=False) as library:
         conv, rows = library.conversation(args.id)
+        refs = library.assets(conv.id)
     if args.format == "json":
         print_json(conversation_json(conv, rows))
     else:
         sys.stdout.write(
-            conversation_markdown(conv, rows, all_branches=args.all_branches, hidden=args.hidden)
+            conversation_markdown(
+                conv,
+                rows,
+                all_branches=args.all_branches,
+                hidden=args.hidden,
+                files=file_lines(refs, lambda ref: ref["path"]),
+            )
         )
     return 0
 
