@@ -189,7 +189,8 @@ def _as_message(item: dict) -> dict:
     message = dict(item)
     if not isinstance(message.get("author"), dict):
         role = item.get("role") or item.get("sender")
-        role = {"human": "user", "ai": "assistant", "bot": "assistant"}.get(role, role)
+        if isinstance(role, str):
+            role = {"human": "user", "ai": "assistant", "bot": "assistant"}.get(role, role)
         message["author"] = {"role": role if isinstance(role, str) else None}
     content = item.get("content")
     if not isinstance(content, dict):
