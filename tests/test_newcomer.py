@@ -230,3 +230,48 @@ def test_forget_import_takes_back_only_what_came_from_that_file(
     assert ids_of(db) == ["c-mine"]
     code, out, _ = run(capsys, "profile", "--db", db, "--json")
     assert orjson.loads(out) == []
+
+
+# -- one smallest pack budget ---------------------------------------------------------
+
+
+def test_the_cli_and_the_tui_share_the_smallest_pack_budget(
+    sample_db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from keeper.pack.options import MIN_BUDGET
+    from keeper.tui.screens import export as tui_export
+
+    assert tui_export.MIN_BUDGET is MIN_BUDGET
+    code, _, err = run(capsys, "pack", "--db", sample_db, "--budget", str(MIN_BUDGET - 1))
+    assert code == 2 and f"--budget {MIN_BUDGET} or more" in err
+    code, _, err = run(capsys, "pack", "--db", sample_db, "--budget", str(MIN_BUDGET), "--json")
+    assert code == 0
+
+
+# -- the README tells the truth ---------------------------------------------------------
+
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def test_the_readme_starts_with_the_demo_and_documents_what_exists() -> None:
+    from keeper.cli import COMMANDS
+
+    text = README.read_text()
+    quick = text.split("## Quick start", 1)[1]
+    first_block = quick.split("```sh\n", 1)[1].split("```", 1)[0]
+    first, second = first_block.strip().splitlines()[:2]
+    assert first.endswith("keeper demo") and "pytest" in second
+    assert "keeper import\n" not in first_block  # the sample never goes to the default archive
+    for heading in ("## Summaries, profile, persona and packs", "### Keys", "### Install notes"):
+        assert heading in text
+    assert "--index-url https://download.pytorch.org/whl/cpu" in text
+    assert "int8 ONNX copy" in text
+    mentioned = {
+        line.split()[1]
+        for block in text.split("```sh\n")[1:]
+        for line in block.split("```", 1)[0].splitlines()
+        if line.startswith("keeper ") and not line.split()[1].startswith("-")
+    }
+    assert mentioned <= set(COMMANDS), mentioned - set(COMMANDS)
+    assert {"summarize", "profile", "persona", "pack"} <= mentioned
