@@ -68,16 +68,21 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from keeper.paths import resolve_paths
 
     own = resolve_paths(load_settings().db).db  # the user's archive, whatever --db says
+    tries = [
+        (f"keeper --db {db}", "the terminal UI on the demo"),
+        (f'keeper search --db {db} "cat" --group', "search it"),
+        (f"keeper list --db {db} --since 2025", "conversations from 2025 on"),
+        (f"keeper profile --db {db}", "the custom instructions and memories"),
+        (f"keeper pack --db {db} --budget 2000", "a context pack for a new model"),
+        (f"keeper forget --db {db} --import {export.name}", "take the sample back out"),
+    ]
+    width = max(len(command) for command, _ in tries)
     print(
-        f"Your own archive ({own}) is untouched; import your export there with "
-        "keeper import PATH. Things to try on the demo:\n"
-        f"  keeper --db {db}                          the terminal UI\n"
-        f'  keeper search --db {db} "cat" --group\n'
-        f"  keeper list --db {db} --since 2024\n"
-        f"  keeper profile --db {db}\n"
-        f"  keeper pack --db {db} --budget 2000\n"
-        f"  keeper forget --db {db} --import {export.name}   take the sample back out"
+        f"Your own archive ({own}) is untouched: import your export there with "
+        "keeper import PATH. Things to try on the demo:"
     )
+    for command, what in tries:
+        print(f"  {command:{width}}   # {what}")
     if args.no_tui:
         return 0
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
