@@ -294,7 +294,7 @@ class Library:
             return found[0]
         if not found:
             raise UsageError(
-                f"No conversation has an id starting with {wanted!r}.",
+                f"No conversation with id {wanted!r}, or with an id starting with it.",
                 "`keeper list` shows ids; any unique start of one works.",
             )
         listed = "; ".join(f"{c.id} ({c.title or 'untitled'})" for c in found[:_CANDIDATES_SHOWN])

@@ -122,7 +122,7 @@ def test_unknown_and_ambiguous_ids_are_errors(
     ):
         code, _, err = run(capsys, argv[0], "--db", sample_db, *argv[1:])
         assert code == 2, argv
-        assert "No conversation has an id starting with 'zzz999'" in err, argv
+        assert "No conversation with id 'zzz999', or with an id starting" in err, argv
     assert not target.exists()
     code, _, err = run(capsys, "show", "--db", sample_db, shared)
     assert code == 2 and "several conversation ids" in err
