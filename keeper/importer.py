@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import errno
-import fcntl
 import hashlib
-import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import apsw
 
@@ -42,16 +41,16 @@ _DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 class ImportReport:
     """Everything an import did, for people (``render``) and machines (``as_dict``)."""
 
-    sources: list[dict] = field(default_factory=list)
+    sources: list[dict[str, Any]] = field(default_factory=list)
     conversations: Counter[str] = field(default_factory=Counter)
     nodes_by_kind: Counter[str] = field(default_factory=Counter)
     nodes_added: int = 0
     nodes_seen: int = 0
     assets: Counter[str] = field(default_factory=Counter)
-    missing_assets: list[dict] = field(default_factory=list)
-    anomalies: list[dict] = field(default_factory=list)
+    missing_assets: list[dict[str, Any]] = field(default_factory=list)
+    anomalies: list[dict[str, Any]] = field(default_factory=list)
     anomaly_counts: Counter[str] = field(default_factory=Counter)
-    failed: list[dict] = field(default_factory=list)
+    failed: list[dict[str, Any]] = field(default_factory=list)
     profile_items: int = 0
     marked_absent: int = 0
     elapsed_s: float = 0.0
@@ -88,7 +87,7 @@ class ImportReport:
         partial = partial or any(s.get("incomplete") for s in readable)
         return EXIT_PARTIAL if partial else EXIT_OK
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """The report as one JSON-able object (the ``--json`` output)."""
         return {
             "import_id": self.import_id,
@@ -120,24 +119,6 @@ class ImportReport:
             "elapsed_s": round(self.elapsed_s, 3),
             "nodes_per_s": round(self.nodes_seen / self.elapsed_s) if self.elapsed_s else 0,
         }
-
-
-@contextmanager
-def import_lock(paths: DataPaths) -> Iterator[None]:
-    """Hold the one-import-at-a-time lock, or refuse with a clear message."""
-    lock_path = paths.db.with_name(paths.db.name + ".import-lock")
-    fd = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o600)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as error:
-            raise KeeperError(
-                f"Another keeper import is already writing to {paths.db}.",
-                "Wait for it to finish (searching works meanwhile), then run this import again.",
-            ) from error
-        yield
-    finally:
-        os.close(fd)
 
 
 class Importer:
@@ -197,7 +178,7 @@ class Importer:
         )
 
     def _import_source(self, path: Path, writer: ArchiveWriter) -> None:
-        entry: dict = {"path": str(path)}
+        entry: dict[str, Any] = {"path": str(path)}
         self.report.sources.append(entry)
         try:
             source = open_export(path)

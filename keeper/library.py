@@ -19,6 +19,7 @@ from keeper.pack.options import Pack, PackOptions
 from keeper.paths import DataPaths, resolve_paths
 from keeper.store import open_connection, reader
 from keeper.store.filters import Filters
+from keeper.store.lock import write_lock
 from keeper.summarize.model import Persona, Summary
 
 _CANDIDATES_SHOWN = 8  # ids an ambiguous prefix error lists
@@ -30,11 +31,9 @@ if TYPE_CHECKING:
 
 
 def import_lock(paths: DataPaths) -> AbstractContextManager[None]:
-    """The archive's one-writer-at-a-time lock. keeper.importer (archive readers, numpy)
-    loads only when something writes, so opening the TUI or searching stays quick."""
-    from keeper.importer import import_lock as lock
-
-    return lock(paths)
+    """The archive's one-writer-at-a-time lock (keeper.store's; embedding, forgetting and
+    scrubbing take it without loading the importer)."""
+    return write_lock(paths)
 
 
 def default_inputs(folder: Path = Path("exports")) -> list[Path]:
@@ -203,7 +202,7 @@ class Library:
                 self.conn, embedder, show_progress=show_progress, max_nodes=max_nodes
             )
 
-    def embedding_status(self) -> dict:
+    def embedding_status(self) -> dict[str, Any]:
         """How many embeddable messages there are and how many have vectors."""
         from keeper.store import vectors
 
@@ -336,7 +335,7 @@ class Library:
         conv = self.find_conversation(conversation_id)
         return conv, reader.conversation_nodes(self.conn, conv.id)
 
-    def assets(self, conversation_id: str) -> list[dict]:
+    def assets(self, conversation_id: str) -> list[dict[str, Any]]:
         """Files a conversation references, with their copied paths (absolute) if present."""
         refs = reader.asset_refs(self.conn, conversation_id)
         for ref in refs:
@@ -344,11 +343,11 @@ class Library:
                 ref["path"] = str(self.paths.assets / ref["path"])
         return refs
 
-    def stats(self) -> dict:
+    def stats(self) -> dict[str, Any]:
         """Counts by model and by month."""
         return reader.stats(self.conn)
 
-    def profile(self) -> list[dict]:
+    def profile(self) -> list[dict[str, Any]]:
         """Custom instructions and memories with their sources, include flags, edits, and
         ``first_seen``/``last_seen`` (the item's date, else its source conversation's)."""
         from keeper.store.continuity import profile_item_times
@@ -424,14 +423,14 @@ class Library:
         """The conversations matching ``filters`` as imported (ChatGPT JSON)."""
         return reader.export_raw_conversations(self.conn, filters)
 
-    def doctor(self) -> dict:
+    def doctor(self) -> dict[str, Any]:
         """Versions, capabilities and locations, for `keeper doctor`."""
         from keeper.doctor import diagnose
 
         return {**diagnose(self.conn, self.paths), "embeddings": self.embedding_status()}
 
     # -- forgetting ---------------------------------------------------------------------
-    def forget(self, conversation_id: str) -> dict:
+    def forget(self, conversation_id: str) -> dict[str, Any]:
         """Delete one conversation and everything derived from it (nodes, keyword and vector
         rows, revisions, profile items only it supported, asset files no other conversation
         uses). The only way keeper ever deletes imported data; the CLI asks first."""
@@ -493,7 +492,7 @@ class Library:
         rows = [self.find_conversation(i) for i in ids]
         return sources, rows
 
-    def forget_many(self, conversation_ids: list[str]) -> dict:
+    def forget_many(self, conversation_ids: list[str]) -> dict[str, Any]:
         """Forget several conversations (as :meth:`forget` does each), compacting once."""
         from keeper.store.forget import forget_conversation, optimize_indexes, scrub
 

@@ -3,26 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from typing import Any
 
 from keeper.parse.content_types import MESSAGE, STRUCTURAL
 from keeper.store.reader import ConversationRow, NodeRow
 from keeper.thread import ConversationTree
+from keeper.timefmt import display as format_time
+from keeper.timefmt import iso_utc as iso_time
 
-
-def format_time(epoch: float | None, *, seconds: bool = False) -> str:
-    """Local date and time for people ("2024-05-01 14:03"), or "" when unknown."""
-    if epoch is None:
-        return ""
-    stamp = datetime.fromtimestamp(epoch, tz=UTC).astimezone()
-    return stamp.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
-
-
-def iso_time(epoch: float | None) -> str | None:
-    """ISO 8601 UTC, for JSON output."""
-    if epoch is None:
-        return None
-    return datetime.fromtimestamp(epoch, tz=UTC).isoformat().replace("+00:00", "Z")
+__all__ = ["conversation_json", "conversation_markdown", "format_time", "iso_time", "speaker"]
 
 
 def speaker(node: NodeRow) -> str:
@@ -67,7 +56,9 @@ def _node_block(
     return f"{_heading(node, tree)}\n\n{body}\n"
 
 
-def file_lines(refs: list[dict], link: Callable[[dict], str | None]) -> dict[str, list[str]]:
+def file_lines(
+    refs: list[dict[str, Any]], link: Callable[[dict[str, Any]], str | None]
+) -> dict[str, list[str]]:
     """Per node id, one line per file its message holds: ``[image: name](where)`` with
     ``link(ref)`` (None: the export lacked the file). For ``files=`` below."""
     lines: dict[str, list[str]] = {}
@@ -135,7 +126,7 @@ def _branches_markdown(
     return "".join(parts) if not parts else "\n---\n" + "\n".join(parts)
 
 
-def node_dict(node: NodeRow, tree: ConversationTree) -> dict:
+def node_dict(node: NodeRow, tree: ConversationTree) -> dict[str, Any]:
     """A node as JSON for ``keeper show --format json``."""
     index, count = tree.branch(node.node_id)
     return {
@@ -157,7 +148,7 @@ def node_dict(node: NodeRow, tree: ConversationTree) -> dict:
     }
 
 
-def conversation_json(conv: ConversationRow, rows: list[NodeRow]) -> dict:
+def conversation_json(conv: ConversationRow, rows: list[NodeRow]) -> dict[str, Any]:
     """The conversation, its visible thread and every node, as one JSON object."""
     tree = ConversationTree.build(rows)
     return {

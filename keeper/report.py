@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 def _counts(counter: dict[str, int]) -> str:
     return ", ".join(
@@ -9,7 +11,7 @@ def _counts(counter: dict[str, int]) -> str:
     )
 
 
-def render_report(data: dict) -> str:
+def render_report(data: dict[str, Any]) -> str:
     """A short, honest summary of an import (the full detail is in ``--json``)."""
     lines = []
     for source in data["sources"]:

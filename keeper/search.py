@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import Any, Protocol
 
 import apsw
 import numpy as np
@@ -252,9 +252,9 @@ def search(
     return hybrid_search(conn, query, encoder, filters, limit, fusion=fusion)
 
 
-def group_by_conversation(hits: list[Hit]) -> list[dict]:
+def group_by_conversation(hits: list[Hit]) -> list[dict[str, Any]]:
     """Hits grouped by conversation, groups in order of their best hit."""
-    groups: dict[str, dict] = {}
+    groups: dict[str, dict[str, Any]] = {}
     for hit in hits:
         group = groups.setdefault(
             hit.conversation_id,

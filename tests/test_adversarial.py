@@ -318,7 +318,7 @@ def test_manifest_listing_a_missing_shard(tmp_path: Path) -> None:
     missing = [a for a in data["anomalies"]["list"] if a["kind"] == "missing_shard"]
     assert missing and "conversations-001.json" in orjson.dumps(missing).decode()
     assert set(stored(tmp_path)) == {"conv-0", "conv-1", "conv-2"}
-    assert "incomplete" in run.stdout or data["sources"][0].get("incomplete")
+    assert data["sources"][0]["incomplete"] is True
 
 
 def test_invalid_json_in_the_middle_of_a_shard(tmp_path: Path) -> None:
@@ -331,7 +331,7 @@ def test_invalid_json_in_the_middle_of_a_shard(tmp_path: Path) -> None:
     data = report(run)
     (failed,) = data["failed"]
     assert failed["origin"] == "conversations.json #1"
-    assert "not JSON" in failed["error"] or "JSON" in failed["error"]
+    assert failed["error"].startswith("invalid JSON at line 1")
     assert set(stored(tmp_path)) == {"conv-0", "conv-2"}
     human = run_keeper("import", "--db", tmp_path / "h.db", path)
     assert "skipped conversations.json #1" in human.stdout
@@ -491,11 +491,12 @@ def test_deeply_nested_json_inside_a_message(tmp_path: Path) -> None:
     path.write_text(text)
     run = keeper_import(tmp_path, path)
     assert_clean(run)
-    assert run.code in (0, 1)  # 1: its one conversation could not be stored
-    data = report(run)
-    if run.code == 1:
-        (failed,) = data["failed"]
-        assert failed["origin"] == "conversations.json #0"
+    # orjson refuses nesting past 1024 levels: that one record fails, clearly, and since
+    # it was the only one, nothing was stored: exit code 1.
+    assert run.code == 1, run.stderr
+    (failed,) = report(run)["failed"]
+    assert failed["origin"] == "conversations.json #0"
+    assert "nested too deeply" in failed["error"]
 
 
 def test_hundred_megabyte_message(tmp_path: Path, built_model: Path) -> None:
@@ -578,6 +579,6 @@ def test_hostile_search_queries(tmp_path: Path, mode: str) -> None:
     lone.write_text('{"query": "lone \\ud800 surrogate", "mode": "' + mode + '"}\n')
     bad_line = run_keeper("search", "--db", db, "--batch", lone)
     assert_clean(bad_line)
-    assert bad_line.code in (0, 2)
-    if bad_line.code == 2:
-        assert f"{lone} line 1" in bad_line.stderr
+    # JSON with a lone surrogate escape is not valid UTF-8 text: a usage error naming the line.
+    assert bad_line.code == 2, bad_line.stderr
+    assert f"{lone} line 1 is not JSON" in bad_line.stderr

@@ -19,6 +19,7 @@ from keeper.archive import Anomaly, ExportSource, RawRecord, open_export, pointe
 from keeper.archive.mime import mime_from_name, sniff_mime
 from keeper.archive.zipcontainer import ZipContainer
 from keeper.errors import ArchiveError, InputError
+from tests.conftest import PEER_FIXTURES
 from tests.hostile import set_flag
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 24
@@ -808,14 +809,14 @@ def test_mime_from_name() -> None:
     assert mime_from_name(".hidden") is None
 
 
-# --- peers' public fixtures (skipped where the shared folder is absent) ------------------
-
-PEERS = Path("/work/shared/fixtures/peers")
+# --- peers' public fixtures (../shared beside the checkout, as every worktree has) -------
 
 
-@pytest.mark.skipif(not PEERS.is_dir(), reason="shared peer fixtures not available")
 def test_peer_fixtures_split_into_parseable_conversations() -> None:
-    for path in sorted(PEERS.glob("*.json")):
+    assert PEER_FIXTURES.is_dir(), f"{PEER_FIXTURES} is missing: the shared fixtures are needed"
+    paths = sorted(PEER_FIXTURES.glob("*.json"))
+    assert paths, f"no fixtures in {PEER_FIXTURES}"
+    for path in paths:
         with open_export(path) as source:
             records = list(source.records())
             assert records, path

@@ -13,6 +13,7 @@ from pathlib import Path
 import apsw
 import pytest
 
+from keeper.config import Settings
 from keeper.library import Library
 from tests.hostile import (
     build_export,
@@ -39,24 +40,6 @@ def start_import(db: Path, export: Path) -> subprocess.Popen[bytes]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-
-
-def wait_for_rows(db: Path, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    """Wait until the import has committed its first batch (so it is mid-way, writing)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and proc.poll() is None:
-        if db.exists():
-            conn = apsw.Connection(str(db), flags=apsw.SQLITE_OPEN_READONLY)
-            try:
-                conn.set_busy_timeout(5000)
-                count = conn.execute("SELECT count(*) FROM conversations").fetchone()
-                if count and count[0]:
-                    return
-            except apsw.SQLError:
-                pass  # the schema is not created yet
-            finally:
-                conn.close()
-        time.sleep(0.05)
 
 
 def test_search_list_and_show_work_while_an_import_writes(
@@ -104,22 +87,55 @@ def test_search_list_and_show_work_while_an_import_writes(
 def test_cli_reads_during_an_import(
     big_export: tuple[Path, dict[str, int]], tmp_path: Path
 ) -> None:
-    export, _ = big_export
+    """The import is held mid-way (lock held, some batches committed) while the CLI reads,
+    so the reads certainly overlap it."""
+    export, expected = big_export
     db = tmp_path / "data" / "keeper.db"
-    proc = start_import(db, export)
-    wait_for_rows(db, proc)
-    assert proc.poll() is None, "the import finished before the reads began"
-    results = [
-        run_keeper(c, "--db", db, *a)
-        for c, a in (("search", ("tides", "--json")), ("list", ("--json",)), ("stats", ("--json",)))
-    ]
-    still_running = proc.poll() is None
-    assert proc.wait() == 0
+    paused, resume = threading.Event(), threading.Event()
+
+    def committed() -> int:
+        conn = apsw.Connection(str(db), flags=apsw.SQLITE_OPEN_READONLY)
+        try:
+            conn.set_busy_timeout(5000)
+            return int(conn.execute("SELECT count(*) FROM conversations").fetchone()[0])
+        finally:
+            conn.close()
+
+    def hold_once_rows_are_committed(done: int, total: int) -> None:
+        if not paused.is_set() and done < total and committed():
+            paused.set()
+            resume.wait(120)
+
+    def held_import() -> int:
+        settings = Settings(db=str(db), import_batch_nodes=200)
+        with Library.open(settings=settings) as library:
+            report = library.import_exports(
+                [export], show_progress=False, on_progress=hold_once_rows_are_committed
+            )
+            return int(report.as_dict()["exit_code"])
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        importing = pool.submit(held_import)
+        try:
+            assert paused.wait(120), "the import never committed a batch"
+            results = [
+                run_keeper(c, "--db", db, *a)
+                for c, a in (
+                    ("search", ("tides", "--json")),
+                    ("list", ("--json",)),
+                    ("stats", ("--json",)),
+                )
+            ]
+            mid_way = committed()
+        finally:
+            resume.set()
+        assert importing.result(timeout=300) == 0
     for result in results:
         assert result.code == 0, result.stderr
         assert "Traceback" not in result.stderr
-    assert results[1].json(), "list saw no conversations mid-import"
-    assert still_running or len(results) == 3
+    listed = results[1].json()
+    assert 0 < len(listed) <= mid_way < len(expected), "list must see the committed part"
+    assert results[2].json()["conversations"] == len(listed)
 
 
 def test_second_concurrent_import_refuses_clearly(

@@ -456,3 +456,27 @@ def test_rank_first_keyword_plan_returns_what_filtering_first_does(
     assert longest >= 5  # the sample has queries with many hits
     assert not reader._keeps_most_messages(Filters(project="g-p-x"))
     assert not reader._keeps_most_messages(Filters(since=1.0))
+
+
+def test_the_installed_sqlite_vec_keeps_the_layout_the_fast_path_reads(library: Library) -> None:
+    """pyproject pins sqlite-vec to the range this was tested with; a release inside it
+    that changed the shadow tables would make every search fall back to vec0's slower KNN
+    silently. This fails instead, and says which version did it."""
+    import tomllib
+    from importlib.metadata import version
+
+    fake = FakeEmbedder(dims=64)
+    run_embedding(library.conn, fake, show_progress=False)
+    model = vectors.active_model(library.conn)
+    assert model is not None
+    installed = version("sqlite-vec")
+    scan = vectors.bit_scan(library.conn, vectors.vec_table(model.id))
+    assert scan is not None, f"sqlite-vec {installed}: the bit-scan fast path fell back"
+    assert len(scan.ids) == int(scalar(library.conn, "SELECT count(*) FROM chunks") or 0)
+    project = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())
+    pins = [d for d in project["project"]["dependencies"] if d.startswith("sqlite-vec")]
+    assert pins and "<" in pins[0], "sqlite-vec must stay pinned to the tested range"
+    query = fake.encode(["packing for lisbon"])[0]
+    assert [r for r, _ in vectors.vector_candidates(library.conn, model, query, Filters(), 5)] == (
+        _exact(library.conn, model, query, Filters(), 5)
+    )

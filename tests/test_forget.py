@@ -230,8 +230,8 @@ def test_cli_yes_json_and_unknown_id(archive: Path) -> None:
 
 
 def test_forget_waits_for_no_import(archive: Path) -> None:
-    from keeper.importer import import_lock
     from keeper.paths import resolve_paths
+    from keeper.store.lock import write_lock as import_lock
 
     with import_lock(resolve_paths(str(archive))):
         busy = run_keeper("forget", "--db", archive, "conv-3", "--yes")

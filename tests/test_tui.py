@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import shutil
-import time
+import threading
 from pathlib import Path
 
 import pytest
 from textual.widgets import DataTable, Input, OptionList, Select, Sparkline, TextArea
 
+from keeper.config import Settings
 from keeper.library import Library
 from keeper.model import SearchResult
 from keeper.pack.options import MIN_BUDGET
 from keeper.store.filters import Filters
+from keeper.tui import build_app
 from keeper.tui.app import KeeperApp
 from keeper.tui.query import parse_date
 from keeper.tui.screens.export import ExportScreen
@@ -33,7 +35,7 @@ pytestmark = pytest.mark.asyncio
 @pytest.fixture
 def app(sample_library: Library) -> KeeperApp:
     """A fresh app on the module's sample archive, keyword search only."""
-    return KeeperApp(str(sample_library.paths.db), semantic=False)
+    return build_app(Settings(db=str(sample_library.paths.db)), semantic=False)
 
 
 def table_ids(app: KeeperApp) -> list[str]:
@@ -113,7 +115,7 @@ async def test_welcome_imports_exports_with_progress(
     (tmp_path / "exports").mkdir()
     shutil.copy(SAMPLE_EXPORT, tmp_path / "exports" / "export.zip")
     monkeypatch.chdir(tmp_path)
-    app = KeeperApp(str(tmp_path / "empty.db"), semantic=False)
+    app = build_app(Settings(db=str(tmp_path / "empty.db")), semantic=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: isinstance(app.screen, WelcomeScreen))
         welcome = app.screen
@@ -185,24 +187,24 @@ async def test_search_filters_and_cjk(app: KeeperApp, index: dict) -> None:
         await until(pilot, lambda: "0 hits" in text_of(screen.query_one("#search-status")))
 
 
-async def test_semantic_hits_join_and_failures_keep_keyword(
-    sample_library: Library, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    calls: list[str] = []
-    original = Library.search
+async def test_semantic_hits_join_and_failures_keep_keyword(sample_library: Library) -> None:
+    calls: list[str | None] = []
 
-    def fake_search(self, query, filters=Filters(), *, mode="keyword", limit=20):  # type: ignore[no-untyped-def]
-        calls.append(mode)
-        hits = original(self, query, filters, mode="keyword", limit=limit)
-        if mode == "hybrid":
-            if query == "boom":
-                raise RuntimeError("no model here")
-            extra = original(self, "pasta", filters, mode="keyword", limit=1)
-            return SearchResult(hits.hits + extra.hits, hits.note)
-        return hits
+    class FakeSemantic(Library):
+        """Hybrid search that adds one hit, or fails for "boom" (no model needed)."""
 
-    monkeypatch.setattr(Library, "search", fake_search)
-    app = KeeperApp(str(sample_library.paths.db), semantic=True)
+        def search(self, query, filters=Filters(), *, mode=None, limit=20, embedding_model=None):  # type: ignore[no-untyped-def]
+            calls.append(mode)
+            hits = super().search(query, filters, mode="keyword", limit=limit)
+            if mode == "hybrid":
+                if query == "boom":
+                    raise RuntimeError("no model here")
+                extra = super().search("pasta", filters, mode="keyword", limit=1)
+                return SearchResult(hits.hits + extra.hits, hits.note)
+            return hits
+
+    settings = Settings(db=str(sample_library.paths.db))
+    app = build_app(settings, lambda: FakeSemantic.open(settings=settings), semantic=True)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_library(pilot, app)
         await pilot.press("slash", *"letter")
@@ -483,20 +485,27 @@ async def test_leaving_while_loading_and_worker_errors_are_quiet(
         await pilot.press("escape")
         assert isinstance(app.screen, LibraryScreen)
         count = len(app._notifications)
-        # Leave a reader before its (slowed) worker answers: no error, no crash.
+        # Leave a reader while its worker is held inside the query: no error, no crash.
         original = Library.conversation
+        entered, release, done = threading.Event(), threading.Event(), threading.Event()
 
-        def slow(self, conversation_id):  # type: ignore[no-untyped-def]
-            time.sleep(0.4)
-            return original(self, conversation_id)
+        def held(self, conversation_id):  # type: ignore[no-untyped-def]
+            entered.set()
+            release.wait(30)
+            try:
+                return original(self, conversation_id)
+            finally:
+                done.set()
 
-        monkeypatch.setattr(Library, "conversation", slow)
+        monkeypatch.setattr(Library, "conversation", held)
         reader = ReaderScreen(next(iter(table_ids(app))))
         app.push_screen(reader)
-        await pilot.pause(0.1)
+        await until(pilot, entered.is_set)
         assert not reader.loaded
         app.pop_screen()
-        await pilot.pause(0.6)  # the worker finishes after its screen has gone
+        release.set()  # the worker finishes after its screen has gone
+        await until(pilot, done.is_set)
+        await pilot.pause()
         assert len(app._notifications) == count
         assert isinstance(app.screen, LibraryScreen) and not reader.loaded
 

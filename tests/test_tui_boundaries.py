@@ -63,7 +63,7 @@ def test_cli_without_arguments_opens_the_tui(monkeypatch: pytest.MonkeyPatch) ->
     from keeper import cli
 
     seen: list[str | None] = []
-    monkeypatch.setattr(keeper.tui, "run", lambda db: seen.append(db) or 0)
+    monkeypatch.setattr(keeper.tui, "run", lambda db, settings: seen.append(db) or 0)
     assert cli.main(["--db", "/tmp/x/keeper.db"]) == 0
     assert cli.main([]) == 0
     assert seen == ["/tmp/x/keeper.db", None]
@@ -72,9 +72,12 @@ def test_cli_without_arguments_opens_the_tui(monkeypatch: pytest.MonkeyPatch) ->
 def test_backend_connections_per_thread_and_one_for_semantic(sample_library: object) -> None:
     import threading
 
+    from keeper.config import Settings
+    from keeper.tui import library_factory
     from keeper.tui.backend import Backend
 
-    backend = Backend(str(sample_library.paths.db))  # type: ignore[attr-defined]
+    db = str(sample_library.paths.db)  # type: ignore[attr-defined]
+    backend = Backend(library_factory(Settings(db=db)))
     seen: dict[str, list[object]] = {"plain": [], "semantic": []}
 
     def work() -> None:
@@ -104,10 +107,13 @@ def test_backend_close_waits_for_a_busy_worker_and_interrupts_long_queries(
 
     import apsw
 
+    from keeper.config import Settings
     from keeper.errors import StoreError
+    from keeper.tui import library_factory
     from keeper.tui.backend import Backend
 
-    backend = Backend(str(sample_library.paths.db))  # type: ignore[attr-defined]
+    db = str(sample_library.paths.db)  # type: ignore[attr-defined]
+    backend = Backend(library_factory(Settings(db=db)))
     started, looping = threading.Event(), threading.Event()
     outcome: dict[str, object] = {}
 
@@ -144,8 +150,8 @@ def test_backend_close_waits_for_a_busy_worker_and_interrupts_long_queries(
     ]
     for thread in threads:
         thread.start()
+    # Both events are set from inside the queries: both workers are in them now.
     assert started.wait(5) and looping.wait(5)
-    time.sleep(0.05)  # both workers are now inside their queries
     backend.close()
     closed_at = time.monotonic()
     for thread in threads:

@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
+from keeper.config import Settings
 from keeper.library import Library
+from keeper.tui import build_app
 from keeper.tui.app import KeeperApp
 from keeper.tui.screens.reader import ReaderScreen
 from keeper.tui.screens.search import SearchScreen
@@ -33,7 +35,7 @@ def _utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 def make_app(library: Library) -> KeeperApp:
-    return KeeperApp(str(library.paths.db), semantic=False)
+    return build_app(Settings(db=str(library.paths.db)), semantic=False)
 
 
 async def ready(pilot: Pilot) -> None:
@@ -140,5 +142,5 @@ def test_welcome_80x24(snap_compare, tmp_path: Path, monkeypatch: pytest.MonkeyP
     (tmp_path / "exports").mkdir()
     shutil.copy(SAMPLE_EXPORT, tmp_path / "exports" / "chatgpt-export.zip")
     monkeypatch.chdir(tmp_path)
-    app = KeeperApp(str(tmp_path / "empty.db"), semantic=False)
+    app = build_app(Settings(db=str(tmp_path / "empty.db")), semantic=False)
     assert snap_compare(app, terminal_size=(80, 24), run_before=ready)

@@ -16,6 +16,7 @@ import orjson
 from keeper.config import Settings, load_settings
 from keeper.errors import KeeperError, UsageError
 from keeper.store.filters import Filters
+from keeper.timefmt import parse_date as parse_date  # shared by every command
 
 if TYPE_CHECKING:
     from keeper.library import Library
@@ -36,17 +37,6 @@ Register = Callable[[Subparsers, argparse.ArgumentParser], None]
 """Adds one command to the ``keeper`` parser, given the subparsers and the shared parent."""
 
 ROLES = ("user", "assistant", "system", "tool")
-
-
-def parse_date(value: str, *, end: bool = False) -> float:
-    """Epoch seconds where the date ``value`` begins (with ``end``: where it ends, so
-    ``--until 2024`` runs through December 31st). See :mod:`keeper.dates`."""
-    from keeper import dates
-
-    try:
-        return dates.until(value) if end else dates.since(value)
-    except ValueError as error:
-        raise UsageError(str(error), "For example --since 2024-05 --until 2024.") from None
 
 
 def make_filters(
@@ -128,7 +118,7 @@ def add_filters(parser: argparse.ArgumentParser, *, roles: bool = True) -> None:
     )
     group.add_argument("--model", metavar="SLUG", help="model slug, e.g. gpt-4o")
     if roles:
-        group.add_argument("--role", choices=ROLES)
+        group.add_argument("--role", choices=ROLES, help="messages by this author only")
     group.add_argument("--project", metavar="GIZMO_ID", help="Project (g-p-…) or custom GPT id")
     group.add_argument("--conversation", metavar="ID", help="one conversation")
 

@@ -175,8 +175,12 @@ def add_profile(sub: Subparsers, common: argparse.ArgumentParser) -> None:
         help="custom instructions and memories; choose what packs include",
     )
     p.add_argument("--json", action="store_true")
-    p.add_argument("--include", type=int, action="append", metavar="ID")
-    p.add_argument("--exclude", type=int, action="append", metavar="ID")
+    p.add_argument(
+        "--include", type=int, action="append", metavar="ID", help="put item ID into packs"
+    )
+    p.add_argument(
+        "--exclude", type=int, action="append", metavar="ID", help="keep item ID out of packs"
+    )
     p.add_argument("--edit", nargs=2, metavar=("ID", "TEXT"), help="text to use in packs")
     p.add_argument("--reset-edit", type=int, metavar="ID", help="go back to the original text")
     p.set_defaults(handler=cmd_profile)
@@ -194,21 +198,26 @@ def add_pack(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     """Register ``keeper pack``."""
     p = sub.add_parser("pack", parents=[common], help="a context pack for a new model")
     p.add_argument("--conversation", action="append", metavar="ID", help="repeatable")
-    p.add_argument("--search", nargs="+", metavar="QUERY")
-    p.add_argument("--project", metavar="GIZMO_ID")
-    p.add_argument("--since", metavar="DATE")
-    p.add_argument("--model", metavar="SLUG")
+    p.add_argument(
+        "--search", nargs="+", metavar="QUERY", help="the conversations this search finds"
+    )
+    p.add_argument("--project", metavar="GIZMO_ID", help="the conversations of one Project")
+    p.add_argument(
+        "--since", metavar="DATE", help="conversations from this date on (2024, 2024-05, ...)"
+    )
+    p.add_argument("--model", metavar="SLUG", help="conversations with this model")
     p.add_argument(
         "--budget",
         type=int,
         default=8000,
         metavar="TOKENS",
-        help=f"token budget (at least {MIN_BUDGET}; default 8000)",
+        help=f"size limit (at least {MIN_BUDGET}; default 8000)",
     )
     p.add_argument(
         "--target",
         default="generic",
         choices=("generic", "chatgpt", "claude", "gemini", "system-prompt"),
+        help="shape it for this assistant's memory or system prompt (default: generic)",
     )
     p.add_argument(
         "--redact",
@@ -218,6 +227,6 @@ def add_pack(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("--llm", metavar="URL", help="LLM abstracts for threads (optional)")
     p.add_argument("--json", action="store_true")
     out = p.add_mutually_exclusive_group()
-    out.add_argument("-o", "--output", metavar="FILE")
+    out.add_argument("-o", "--output", metavar="FILE", help="write it to FILE")
     out.add_argument("--copy", action="store_true", help="copy to the clipboard")
     p.set_defaults(handler=cmd_pack)

@@ -90,7 +90,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return 0
     from keeper.tui import run
 
-    return run(str(db))
+    return run(str(db), settings=settings)
 
 
 def add_demo(sub: Subparsers, common: argparse.ArgumentParser) -> None:

@@ -269,7 +269,7 @@ def add_search(sub: Subparsers, common: argparse.ArgumentParser) -> None:
         metavar="NAME_OR_PATH",
         help="the model the archive was embedded with (default: the stored one)",
     )
-    p.add_argument("--limit", type=int, default=20, metavar="K")
+    p.add_argument("--limit", type=int, default=20, metavar="K", help="at most K hits (default 20)")
     p.add_argument("--group", action="store_true", help="group hits by conversation")
     p.add_argument(
         "--include-hidden",
@@ -285,9 +285,19 @@ def add_search(sub: Subparsers, common: argparse.ArgumentParser) -> None:
 def add_list(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     """Register ``keeper list``."""
     p = sub.add_parser("list", parents=[common], help="list conversations")
-    p.add_argument("--sort", choices=("updated", "created", "title", "messages"), default="updated")
-    p.add_argument("--archived", choices=("include", "only", "exclude"), default="include")
-    p.add_argument("--limit", type=int, metavar="N")
+    p.add_argument(
+        "--sort",
+        choices=("updated", "created", "title", "messages"),
+        default="updated",
+        help="order (default: most recently updated first)",
+    )
+    p.add_argument(
+        "--archived",
+        choices=("include", "only", "exclude"),
+        default="include",
+        help="conversations archived in ChatGPT (default: include)",
+    )
+    p.add_argument("--limit", type=int, metavar="N", help="at most N conversations")
     p.add_argument("--json", action="store_true")
     add_filters(p, roles=False)
     p.set_defaults(handler=cmd_list)

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from keeper.cli.common import Subparsers, embed_line, open_library, print_json, say
+from keeper.cli.common import (
+    Subparsers,
+    embed_line,
+    open_library,
+    print_json,
+    say,
+    settings_of,
+)
 
 
 def cmd_embed(args: argparse.Namespace) -> int:
@@ -43,7 +50,7 @@ def cmd_tui(args: argparse.Namespace) -> int:
     """keeper (no arguments): the terminal UI."""
     from keeper.tui import run
 
-    return run(args.db)
+    return run(args.db, settings=settings_of(args))
 
 
 def add_embed(sub: Subparsers, common: argparse.ArgumentParser) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import apsw
 
@@ -34,7 +35,7 @@ class EmbedReport:
     dropped_chunks: int = 0
     note: str = ""
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """JSON shape (``keeper embed --json``)."""
         return asdict(self)
 

@@ -47,7 +47,7 @@ def _read_json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def _layout(model_dir: Path) -> dict:
+def _layout(model_dir: Path) -> dict[str, Any]:
     """Pooling, normalisation and window of a model folder (raises ValueError if unusual)."""
     modules = _read_json(model_dir / "modules.json")
     kinds = {m.get("type", "") for m in modules}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -73,7 +73,7 @@ def parse_front_matter(text: str) -> dict[str, object]:
     return out
 
 
-def _copied(ref: dict, out_dir: Path) -> str | None:
+def _copied(ref: dict[str, Any], out_dir: Path) -> str | None:
     """The file copied into ``out_dir/assets/``, as a link relative to the notes."""
     if not ref["path"]:
         return None
@@ -86,7 +86,7 @@ def _copied(ref: dict, out_dir: Path) -> str | None:
     return f"assets/{source.name}"
 
 
-def _attachments(refs: list[dict], out_dir: Path) -> str:
+def _attachments(refs: list[dict[str, Any]], out_dir: Path) -> str:
     lines = []
     for ref in refs:
         label = ref["name"] or ref["pointer"].rsplit("/", 1)[-1]

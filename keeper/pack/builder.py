@@ -11,21 +11,22 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from keeper import timefmt
 from keeper.errors import UsageError
 from keeper.pack.facts import Fact, candidate_facts, pick_facts
 from keeper.pack.options import MIN_BUDGET, TARGETS, Pack, PackOptions, Source
 from keeper.pack.redact import Redactor
 from keeper.pack.targets import RESPOND_MARK, render
 from keeper.pack.tokens import TOKENIZER, estimate_tokens
-from keeper.render import format_time
 from keeper.store import continuity, reader
 from keeper.store.filters import Filters
 from keeper.summarize.engine import summarize_conversation, visible_turns
 from keeper.summarize.keywords import corpus_df
 from keeper.summarize.model import Persona, Quote, Summary
 from keeper.summarize.persona import build_persona
+from keeper.text import clip
 
 if TYPE_CHECKING:
     from keeper.pack.source import PackSource
@@ -55,12 +56,10 @@ class Draft:
 
 
 def _day(epoch: float | None) -> str:
-    return format_time(epoch)[:10] or "undated"
+    return timefmt.day(epoch)
 
 
-def _clip(text: str, width: int) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 1].rstrip() + "…"
+_clip = clip
 
 
 def _source_line(conversation_id: str, title: str, when: float | None) -> str:
@@ -321,7 +320,7 @@ class PackBuilder:
             self.add(block, cap=int(self.budget * 0.15))
         thread_cap = int(self.remaining() * 0.55)
         summaries: list[Summary] = []
-        turns_by_id: dict[str, list] = {}
+        turns_by_id: dict[str, list[Any]] = {}
         df, docs = corpus_df(self.conn)
         idf = {t: math.log((docs + 1) / (d + 1)) + 1.0 for t, d in df.items()}
         for conversation_id in ids:
@@ -431,7 +430,7 @@ class PackBuilder:
             scope.append(f"model {opts.model}")
         where = "; ".join(scope) or "the whole archive, most important first"
         return (
-            f"Context pack made by keeper on {time.strftime('%Y-%m-%d')} from {where} "
+            f"Context pack made by keeper on {timefmt.today()} from {where} "
             f"({scope_count} conversations in scope). ~{{TOKENS}} tokens of a {self.budget:,} "
             f"budget, estimated with {TOKENIZER}. Quotes end with their message id; "
             "Sources lists each conversation's title, date and id."

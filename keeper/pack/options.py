@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 TARGETS = ("generic", "chatgpt", "claude", "gemini", "system-prompt")
 MIN_BUDGET = 300
@@ -44,10 +45,10 @@ class Pack:
     target: str
     tokenizer: str
     sources: list[Source]
-    redactions: list[dict]
+    redactions: list[dict[str, Any]]
     fields: dict[str, str] = field(default_factory=dict)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {
             "text": self.text,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 _STREET_TYPES = (
     r"street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|way|court|ct|place|pl|"
@@ -103,7 +104,7 @@ class Redactor:
         self.hits[placeholder] = self.hits.get(placeholder, 0) + 1
         return value.replace(stripped, placeholder)
 
-    def report(self) -> list[dict]:
+    def report(self) -> list[dict[str, Any]]:
         """What was masked: kind, placeholder, original value and how often."""
         return [
             {"kind": kind, "placeholder": ph, "value": value, "count": self.hits.get(ph, 0)}

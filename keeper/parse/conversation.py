@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from typing import Any
 
 import orjson
 
@@ -80,7 +81,7 @@ def _str(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def conversation_id(record: dict) -> tuple[str, bool]:
+def conversation_id(record: dict[str, Any]) -> tuple[str, bool]:
     """The record's id (``conversation_id``, then ``id``), or a stable synthetic one.
 
     Returns the id and whether it had to be synthesised.
@@ -95,7 +96,7 @@ def conversation_id(record: dict) -> tuple[str, bool]:
     return "synthetic-" + hashlib.blake2b(basis, digest_size=12).hexdigest(), True
 
 
-def _mapping_keys(record: dict) -> list[str]:
+def _mapping_keys(record: dict[str, Any]) -> list[str]:
     mapping = record.get("mapping")
     return [str(key) for key in mapping] if isinstance(mapping, dict) else []
 
@@ -153,7 +154,7 @@ def parse_conversation(record: object) -> ParsedConversation:
     )
 
 
-def _time_field(record: dict, key: str, issues: list[TreeIssue]) -> float | None:
+def _time_field(record: dict[str, Any], key: str, issues: list[TreeIssue]) -> float | None:
     """A conversation time as epoch seconds (numbers, numeric or ISO strings); a value
     that is there but is no time is reported, not silently dropped."""
     value = record.get(key)
@@ -163,14 +164,14 @@ def _time_field(record: dict, key: str, issues: list[TreeIssue]) -> float | None
     return when
 
 
-def _flat_messages(record: dict) -> tuple[str, dict[str, dict]] | None:
+def _flat_messages(record: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
     """A list of messages (``messages``/``chat_messages``) as a mapping chained in list
     order, each message normalised to the export's shape; None when there is none."""
     for key in _FLAT_KEYS:
         items = record.get(key)
         if not isinstance(items, list) or not any(isinstance(m, dict) for m in items):
             continue
-        mapping: dict[str, dict] = {}
+        mapping: dict[str, Any] = {}
         previous: str | None = None
         for index, item in enumerate(items):
             message = _as_message(item) if isinstance(item, dict) else None
@@ -183,7 +184,7 @@ def _flat_messages(record: dict) -> tuple[str, dict[str, dict]] | None:
     return None
 
 
-def _as_message(item: dict) -> dict:
+def _as_message(item: dict[str, Any]) -> dict[str, Any]:
     """One flat-list message in the export's own shape: ``author.role`` (from ``role`` or
     ``sender``), ``content`` (from a string, ``text`` or ``parts``), ``create_time``."""
     message = dict(item)
@@ -214,7 +215,7 @@ def _first_model(nodes: list[ParsedNode]) -> str | None:
 
 
 def _parse_nodes(
-    mapping: dict,
+    mapping: dict[str, Any],
     current_node: object,
     default_model: str | None,
     issues: list[TreeIssue],

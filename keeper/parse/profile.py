@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from typing import Any
 
+from keeper import timefmt
 from keeper.parse.content_types import CONTEXT, MEMORY, TOOL_CALL
 
 ABOUT_USER = "about_user"
@@ -37,7 +38,7 @@ def _unwrap(text: object) -> str:
 
 def _date(value: str) -> float | None:
     try:
-        return datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC).timestamp()
+        return timefmt.day_start(value)
     except ValueError:
         return None
 
@@ -54,7 +55,9 @@ def _memory_lines(snapshot: str, node_id: str, when: float | None) -> list[Profi
     return items
 
 
-def _custom_instructions(message: dict, node_id: str, when: float | None) -> list[ProfileItem]:
+def _custom_instructions(
+    message: dict[str, Any], node_id: str, when: float | None
+) -> list[ProfileItem]:
     items = []
     content = message.get("content")
     if isinstance(content, dict) and content.get("content_type") == "user_editable_context":

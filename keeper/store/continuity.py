@@ -1,28 +1,22 @@
-"""Queries for summaries, keywords, the persona card and profile edits (migration step 3)."""
+"""Queries for summaries, keywords, the persona card and profile edits.
+
+Their tables come from migration step 3 (every connection is migrated when it opens)."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator
-from typing import cast
+from typing import Any, cast
 
 import apsw
 import numpy as np
 import orjson
 
 from keeper.store.filters import Filters
-from keeper.store.migrations import STEP_3_CONTINUITY
 from keeper.store.sql import scalar
 
 # Bump when the summary algorithm changes: older cached summaries are then recomputed.
 SUMMARY_VERSION = 1
-
-
-def ensure_schema(conn: apsw.Connection) -> None:
-    """Create the continuity tables if migration step 3 has not (idempotent)."""
-    if scalar(conn, "SELECT 1 FROM sqlite_master WHERE name = 'summaries'") is None:
-        with conn:
-            conn.execute(STEP_3_CONTINUITY)
 
 
 # -- summary cache ------------------------------------------------------------------------
@@ -32,19 +26,21 @@ def content_hash(conn: apsw.Connection, conversation_id: str) -> bytes | None:
     return None if value is None else bytes(value)
 
 
-def cached_summary(conn: apsw.Connection, conversation_id: str, digest: bytes) -> dict | None:
+def cached_summary(
+    conn: apsw.Connection, conversation_id: str, digest: bytes
+) -> dict[str, Any] | None:
     """The cached summary dict if it was made from this content and algorithm version."""
-    ensure_schema(conn)
     row = conn.execute(
         "SELECT data FROM summaries WHERE conversation_id = ? AND content_hash = ? AND version = ?",
         (conversation_id, digest, SUMMARY_VERSION),
     ).fetchone()
-    return None if row is None else cast(dict, orjson.loads(cast(bytes, row[0])))
+    return None if row is None else cast(dict[str, Any], orjson.loads(cast(bytes, row[0])))
 
 
-def store_summary(conn: apsw.Connection, conversation_id: str, digest: bytes, data: dict) -> None:
+def store_summary(
+    conn: apsw.Connection, conversation_id: str, digest: bytes, data: dict[str, Any]
+) -> None:
     """Cache ``data`` for this conversation content."""
-    ensure_schema(conn)
     with conn:
         conn.execute(
             "REPLACE INTO summaries (conversation_id, content_hash, version, data, created) "
@@ -57,7 +53,6 @@ def cached_llm_summary(
     conn: apsw.Connection, conversation_id: str, endpoint: str, digest: bytes
 ) -> str | None:
     """An LLM abstract made from this content by this endpoint, if cached."""
-    ensure_schema(conn)
     value = scalar(
         conn,
         "SELECT text FROM llm_summaries WHERE conversation_id = ? AND endpoint = ? "
@@ -71,7 +66,6 @@ def store_llm_summary(
     conn: apsw.Connection, conversation_id: str, endpoint: str, digest: bytes, text: str
 ) -> None:
     """Cache an LLM abstract."""
-    ensure_schema(conn)
     with conn:
         conn.execute(
             "REPLACE INTO llm_summaries VALUES (?, ?, ?, ?, ?)",
@@ -91,7 +85,6 @@ def corpus_fingerprint(conn: apsw.Connection) -> str:
 
 def term_df(conn: apsw.Connection) -> tuple[dict[str, int], int] | None:
     """Cached conversation-level document frequencies and the document count, if current."""
-    ensure_schema(conn)
     stored = scalar(conn, "SELECT value FROM continuity_meta WHERE key = 'df_fingerprint'")
     if stored != corpus_fingerprint(conn):
         return None
@@ -101,7 +94,6 @@ def term_df(conn: apsw.Connection) -> tuple[dict[str, int], int] | None:
 
 def store_term_df(conn: apsw.Connection, df: dict[str, int], docs: int) -> None:
     """Replace the cached document frequencies."""
-    ensure_schema(conn)
     fingerprint = corpus_fingerprint(conn)
     with conn:
         conn.execute("DELETE FROM term_df")
@@ -112,21 +104,19 @@ def store_term_df(conn: apsw.Connection, df: dict[str, int], docs: int) -> None:
         )
 
 
-def cached_value(conn: apsw.Connection, key: str) -> dict | None:
+def cached_value(conn: apsw.Connection, key: str) -> dict[str, Any] | None:
     """A JSON value cached under ``key`` while the archive is unchanged, else None."""
-    ensure_schema(conn)
     raw = scalar(conn, "SELECT value FROM continuity_meta WHERE key = ?", (key,))
     if raw is None:
         return None
     stored = orjson.loads(str(raw))
     if stored.get("fingerprint") != corpus_fingerprint(conn):
         return None
-    return cast(dict, stored["value"])
+    return cast(dict[str, Any], stored["value"])
 
 
-def store_value(conn: apsw.Connection, key: str, value: dict) -> None:
+def store_value(conn: apsw.Connection, key: str, value: dict[str, Any]) -> None:
     """Cache ``value`` under ``key`` until the archive changes."""
-    ensure_schema(conn)
     payload = orjson.dumps({"fingerprint": corpus_fingerprint(conn), "value": value}).decode()
     with conn:
         conn.execute("REPLACE INTO continuity_meta VALUES (?, ?)", (key, payload))
@@ -154,7 +144,7 @@ def assistant_model_counts(conn: apsw.Connection) -> list[tuple[str, int]]:
 
 def exchanges(
     conn: apsw.Connection, model: str | None, *, exclude: bool = False, limit: int = 20_000
-) -> list[tuple]:
+) -> list[tuple[Any, ...]]:
     """(conversation id, title, user node, user message id, user text, user time,
     reply node, reply message id, reply text, reply time) for visible replies by ``model``
     (by every other model with ``exclude``; any model when ``model`` is None) on visible
@@ -233,7 +223,7 @@ def ranked_conversations(conn: apsw.Connection, filters: Filters) -> list[str]:
     newest = max(float(r[2] or 0.0) for r in rows) or 1.0
     year = 365 * 86400.0
 
-    def score(row: tuple) -> float:
+    def score(row: tuple[Any, ...]) -> float:
         age_years = max(0.0, (newest - float(row[2] or 0.0)) / year)
         return float(np.log1p(int(row[1]))) / (1.0 + 0.5 * age_years)
 

@@ -13,82 +13,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_CJK_CLASS = (
-    "\u3040-\u30ff"  # hiragana, katakana
-    "\u31f0-\u31ff"  # katakana phonetic extensions
-    "\u3400-\u4dbf"  # CJK extension A
-    "\u4e00-\u9fff"  # CJK unified ideographs
-    "\uac00-\ud7af"  # hangul syllables
-    "\uf900-\ufaff"  # CJK compatibility ideographs
-    "\uff66-\uff9f"  # halfwidth katakana
-    "\U00020000-\U0003134f"  # CJK extensions B-G
-)
-CJK_RUN = re.compile(f"[{_CJK_CLASS}]+")
+from keeper.text import CJK_CLASS as _CJK_CLASS
+from keeper.text import CJK_RUN as CJK_RUN  # re-exported: it lived here
+from keeper.text import STOPWORDS as STOPWORDS  # re-exported
+
 _WORD = re.compile(r'"[^"]*"|[^\s"]+')
 _TERM = re.compile(rf"[^\W{_CJK_CLASS}]+|[{_CJK_CLASS}]+", re.UNICODE)
-
-STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "but",
-        "by",
-        "did",
-        "do",
-        "does",
-        "for",
-        "from",
-        "had",
-        "has",
-        "have",
-        "he",
-        "her",
-        "his",
-        "how",
-        "i",
-        "if",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "me",
-        "my",
-        "of",
-        "on",
-        "or",
-        "our",
-        "she",
-        "so",
-        "that",
-        "the",
-        "their",
-        "them",
-        "they",
-        "this",
-        "to",
-        "was",
-        "we",
-        "were",
-        "what",
-        "when",
-        "where",
-        "which",
-        "who",
-        "whom",
-        "why",
-        "will",
-        "with",
-        "would",
-        "you",
-        "your",
-    ]
-)
 
 
 def _bigrams(run: str) -> list[str]:

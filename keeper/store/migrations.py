@@ -9,8 +9,8 @@ import apsw
 
 # 3: continuity: the summary cache (keyed by conversations.content_hash and algorithm
 #    version), cached LLM abstracts, corpus term document frequencies for keywords.
-#    IF NOT EXISTS because keeper.store.continuity.ensure_schema creates the same tables
-#    on databases that do not have this step yet.
+#    IF NOT EXISTS because an earlier keeper created these tables outside the migrations
+#    (that path is gone; shipped steps are never edited).
 STEP_3_CONTINUITY = """
     CREATE TABLE IF NOT EXISTS summaries (
         conversation_id TEXT PRIMARY KEY,

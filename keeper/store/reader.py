@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 import apsw
 import orjson
@@ -32,6 +32,10 @@ class KeywordRow:
     text: str
 
 
+# Months in the local zone, as keeper.timefmt shows every date (SQLite's 'localtime' and
+# Python's astimezone() both follow the C library's zone, $TZ included).
+_LOCAL_MONTH = "strftime('%Y-%m', {}, 'unixepoch', 'localtime')"
+
 _CONVERSATION_COLUMNS = (
     "c.id, c.title, c.create_time, c.update_time, c.model, c.gizmo_id, c.gizmo_type, "
     "c.is_archived, c.message_count, c.absent_since IS NOT NULL"
@@ -44,7 +48,7 @@ _SORTS = {
 }
 
 
-def _conversation(row: tuple) -> ConversationRow:
+def _conversation(row: tuple[Any, ...]) -> ConversationRow:
     return ConversationRow(
         row[0], row[1], row[2], row[3], row[4], row[5], row[6], bool(row[7]), row[8], bool(row[9])
     )
@@ -222,10 +226,10 @@ def title_candidates(
     return [KeywordRow(*row) for row in conn.execute(sql, [match, limit, *params])]
 
 
-def stats(conn: apsw.Connection) -> dict:
+def stats(conn: apsw.Connection) -> dict[str, Any]:
     """Conversations and messages by model and by month, plus totals."""
 
-    def pairs(sql: str) -> list[list]:
+    def pairs(sql: str) -> list[list[Any]]:
         return [list(row) for row in conn.execute(sql)]
 
     return {
@@ -241,17 +245,19 @@ def stats(conn: apsw.Connection) -> dict:
             "GROUP BY 1 ORDER BY 2 DESC"
         ),
         "conversations_by_month": pairs(
-            "SELECT coalesce(strftime('%Y-%m', create_time, 'unixepoch'), 'unknown'), count(*) "
+            f"SELECT coalesce({_LOCAL_MONTH.format('create_time')}, 'unknown'), count(*) "
             "FROM conversations GROUP BY 1 ORDER BY 1"
         ),
         "messages_by_month": pairs(
-            "SELECT coalesce(strftime('%Y-%m', n.create_time, 'unixepoch'), 'unknown'), count(*) "
+            f"SELECT coalesce({_LOCAL_MONTH.format('n.create_time')}, 'unknown'), count(*) "
             "FROM nodes n WHERE kind = 'message' GROUP BY 1 ORDER BY 1"
         ),
     }
 
 
-def export_raw_conversations(conn: apsw.Connection, filters: Filters = Filters()) -> Iterator[dict]:
+def export_raw_conversations(
+    conn: apsw.Connection, filters: Filters = Filters()
+) -> Iterator[dict[str, Any]]:
     """Each conversation as the newest ChatGPT snapshot that was imported (the round trip)."""
     where, params = filters.conversation_clause()
     conversations = conn.execute(
@@ -278,7 +284,7 @@ def export_raw_conversations(conn: apsw.Connection, filters: Filters = Filters()
         yield dict(items)
 
 
-def profile_items(conn: apsw.Connection) -> list[dict]:
+def profile_items(conn: apsw.Connection) -> list[dict[str, Any]]:
     """Custom instructions and memories with their earliest source, oldest first."""
     rows = conn.execute(
         "SELECT p.id, p.kind, p.text, p.included, p.edited_text, s.conversation_id, s.node_id, "
@@ -305,7 +311,7 @@ def profile_items(conn: apsw.Connection) -> list[dict]:
     return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
-def asset_refs(conn: apsw.Connection, conversation_id: str) -> list[dict]:
+def asset_refs(conn: apsw.Connection, conversation_id: str) -> list[dict[str, Any]]:
     """The files a conversation references, with where keeper copied them (None: missing)."""
     rows = conn.execute(
         "SELECT r.node_id, r.pointer, r.kind, r.name, coalesce(r.mime, a.mime), a.path, a.size "

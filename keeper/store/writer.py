@@ -14,7 +14,7 @@ import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 import apsw
 import orjson
@@ -139,7 +139,7 @@ class ArchiveWriter:
             return WriteResult(UPDATED, added, changed)
         return WriteResult(UNCHANGED)
 
-    def _conversation_row(self, conv: ParsedConversation) -> tuple:
+    def _conversation_row(self, conv: ParsedConversation) -> tuple[Any, ...]:
         return (
             conv.title,
             conv.create_time,
@@ -184,7 +184,9 @@ class ArchiveWriter:
             )
 
     # -- nodes ----------------------------------------------------------------------
-    def _node_row(self, rowid: int, conv_id: str, node: ParsedNode, *, in_latest: bool) -> tuple:
+    def _node_row(
+        self, rowid: int, conv_id: str, node: ParsedNode, *, in_latest: bool
+    ) -> tuple[Any, ...]:
         return (
             rowid,
             conv_id,
@@ -386,7 +388,9 @@ def start_import(conn: apsw.Connection, sources: list[str]) -> int:
     return int(conn.last_insert_rowid())
 
 
-def finish_import(conn: apsw.Connection, import_id: int, exit_code: int, report: dict) -> None:
+def finish_import(
+    conn: apsw.Connection, import_id: int, exit_code: int, report: dict[str, Any]
+) -> None:
     """Store an import's report."""
     conn.execute(
         "UPDATE imports SET finished = ?, exit_code = ?, report = ? WHERE id = ?",

@@ -5,11 +5,11 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 import apsw
 import numpy as np
 
+from keeper import timefmt
 from keeper.config import LlmEndpoint
 from keeper.errors import UsageError
 from keeper.store import continuity, reader
@@ -20,6 +20,7 @@ from keeper.summarize.model import Chapter, Quote, Summary, TimelineEntry
 from keeper.summarize.salience import central_dense
 from keeper.summarize.signals import decisions, last_state, open_questions
 from keeper.summarize.terms import dense_tfidf, idf_from, terms
+from keeper.text import smoothed_idf
 from keeper.thread import visible_turns as visible_turns  # re-exported: callers predate thread.py
 
 ABSTRACT_TURNS = 5
@@ -72,7 +73,7 @@ def build_summary(
     turns = visible_turns(rows)
     term_lists = [terms(t.text) for t in turns]
     vocabulary = set().union(*term_lists) if term_lists else set()
-    idf = {t: math.log((docs + 1) / (df.get(t, 0) + 1)) + 1.0 for t in vocabulary}
+    idf = {t: smoothed_idf(df.get(t, 0), docs) for t in vocabulary}
     if not idf:
         idf = idf_from(term_lists)
     weights = [min(1.0, len(items) / 8.0) for items in term_lists]
@@ -135,17 +136,11 @@ def _models(turns: list[NodeRow]) -> list[str]:
     return [m for m, _ in counts.most_common()]
 
 
-def _day(epoch: float | None) -> str:
-    if epoch is None:
-        return "undated"
-    return datetime.fromtimestamp(epoch, tz=UTC).strftime("%Y-%m-%d")
-
-
 def timeline(turns: list[NodeRow], conv: ConversationRow, limit: int = 12) -> list[TimelineEntry]:
     """Messages per day (per month when there are more than ``limit`` days), with models."""
     days: dict[str, list[NodeRow]] = {}
     for turn in turns:
-        days.setdefault(_day(turn.create_time or conv.create_time), []).append(turn)
+        days.setdefault(timefmt.day(turn.create_time or conv.create_time), []).append(turn)
     if len(days) > limit:
         months: dict[str, list[NodeRow]] = {}
         for day, items in days.items():

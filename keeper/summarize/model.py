@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
-from keeper.render import format_time, iso_time
+from keeper.text import clip
+from keeper.timefmt import display as format_time
+from keeper.timefmt import iso_utc as iso_time
 
 
 @dataclass(slots=True)
@@ -67,7 +70,7 @@ class Summary:
     method: str = "tfidf-centrality"
     llm_abstract: str | None = None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """JSON-ready form (times also as ISO 8601)."""
         data = asdict(self)
         data["created"] = iso_time(self.create_time)
@@ -75,10 +78,10 @@ class Summary:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict) -> Summary:
+    def from_dict(cls, data: dict[str, Any]) -> Summary:
         """Inverse of :meth:`as_dict` (used by the cache)."""
 
-        def quotes(items: list[dict]) -> list[Quote]:
+        def quotes(items: list[dict[str, Any]]) -> list[Quote]:
             return [Quote(**q) for q in items]
 
         return cls(
@@ -141,9 +144,7 @@ class Summary:
 
 
 def _quote_line(quote: Quote, width: int = 280) -> str:
-    text = " ".join(quote.text.split())
-    if len(text) > width:
-        text = text[: width - 1].rstrip() + "…"
+    text = clip(quote.text, width)
     who = (quote.role or "?").capitalize()
     when = format_time(quote.create_time)[:10]
     ref = quote.message_id or quote.node_id
@@ -172,15 +173,15 @@ class Persona:
     rituals: list[PersonaTrait]
     exchanges: list[tuple[Quote, Quote]]
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> Persona:
+    def from_dict(cls, data: dict[str, Any]) -> Persona:
         """Inverse of :meth:`as_dict` (used by the cache)."""
 
-        def traits(items: list[dict]) -> list[PersonaTrait]:
+        def traits(items: list[dict[str, Any]]) -> list[PersonaTrait]:
             return [
                 PersonaTrait(t["label"], t["count"], [Quote(**q) for q in t["examples"]])
                 for t in items
@@ -249,5 +250,4 @@ def _fmt(value: float) -> str:
 
 
 def _short(text: str, width: int = 160) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 1].rstrip() + "…"
+    return clip(text, width)

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from keeper.summarize.terms import SparseVector, centroid, dot
-
 LAMBDA = 0.7  # weight of centrality vs. redundancy in MMR
 POOL = 12  # MMR looks at the POOL × k most central turns only (the usual re-ranking cut)
 
@@ -32,17 +30,6 @@ def _mmr(centrality: list[float], sim: object, k: int, lam: float) -> list[int]:
         for i in candidates:
             best_sim[i] = max(best_sim[i], sim(i, pick))  # type: ignore[operator]
     return chosen
-
-
-def central_sparse(
-    vectors: list[SparseVector], weights: list[float], k: int, lam: float = LAMBDA
-) -> list[int]:
-    """Indices of ``k`` central, mutually different turns (TF-IDF vectors), best first."""
-    if not vectors:
-        return []
-    total = centroid(vectors)
-    centrality = [(dot(v, total) - dot(v, v)) * w for v, w in zip(vectors, weights, strict=True)]
-    return _mmr(centrality, lambda i, j: dot(vectors[i], vectors[j]), k, lam)
 
 
 def central_dense(

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from keeper.store.fts_text import CJK_RUN, STOPWORDS
+from keeper.text import CJK_RUN, STOPWORDS, smoothed_idf
 
 _WORD = re.compile(r"[^\W\d_](?:[^\W_]|['’-][^\W\d_])*", re.UNICODE)
 # ASCII fast path; a possessive 's is left off ("mika's" -> "mika").
@@ -192,26 +192,13 @@ def _terms(text: str) -> list[str]:
     return out
 
 
-SparseVector = dict[str, float]
-
-
 def idf_from(docs: list[list[str]]) -> dict[str, float]:
     """Smoothed inverse document frequency over ``docs``."""
     df: Counter[str] = Counter()
     for doc in docs:
         df.update(set(doc))
     n = len(docs)
-    return {t: math.log((1 + n) / (1 + d)) + 1.0 for t, d in df.items()}
-
-
-def tfidf_vectors(docs: list[list[str]], idf: dict[str, float]) -> list[SparseVector]:
-    """L2-normalised sparse TF-IDF vectors (sublinear tf); unknown terms are dropped."""
-    out: list[SparseVector] = []
-    for doc in docs:
-        vec = {t: (1.0 + math.log(c)) * idf[t] for t, c in Counter(doc).items() if t in idf}
-        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
-        out.append({t: v / norm for t, v in vec.items()})
-    return out
+    return {t: smoothed_idf(d, n) for t, d in df.items()}
 
 
 def dense_tfidf(docs: list[list[str]], idf: dict[str, float], max_columns: int) -> np.ndarray:
@@ -238,19 +225,3 @@ def dense_tfidf(docs: list[list[str]], idf: dict[str, float], max_columns: int) 
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
     return matrix / norms
-
-
-def dot(a: SparseVector, b: SparseVector) -> float:
-    """Sparse dot product (cosine for normalised vectors)."""
-    if len(a) > len(b):
-        a, b = b, a
-    return sum(v * b.get(t, 0.0) for t, v in a.items())
-
-
-def centroid(vectors: list[SparseVector]) -> SparseVector:
-    """The sum of ``vectors``."""
-    total: dict[str, float] = {}
-    for vec in vectors:
-        for t, v in vec.items():
-            total[t] = total.get(t, 0.0) + v
-    return total

@@ -6,12 +6,13 @@ import gc
 import logging
 import time
 from collections.abc import Iterable
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from keeper.config import Settings
 from keeper.tui.backend import Backend
 
 log = logging.getLogger(__name__)
@@ -20,7 +21,8 @@ GC_THRESHOLD = (5_000, 20, 50)  # allocations per young collection, then per old
 
 
 class KeeperApp(App[None]):
-    """The app. ``semantic=False`` keeps search keyword-only (tests, no model)."""
+    """The app; :func:`keeper.tui.build_app` builds it. ``semantic=False`` keeps search
+    keyword-only (tests, no model)."""
 
     CSS_PATH = "keeper.tcss"
     TITLE = "keeper"
@@ -35,9 +37,10 @@ class KeeperApp(App[None]):
         Binding("ctrl+t", "toggle_theme", "Theme", show=False),
     ]
 
-    def __init__(self, db: str | None = None, *, semantic: bool = True) -> None:
+    def __init__(self, backend: Backend, settings: Settings, *, semantic: bool = True) -> None:
         super().__init__()
-        self.backend = Backend(db)
+        self.backend = backend
+        self.settings = settings
         self.semantic = semantic
         self.ready = False
         self.started = time.perf_counter()
@@ -121,7 +124,7 @@ class KeeperApp(App[None]):
         """Switch between the light and the dark theme."""
         self.theme = LIGHT if self.theme == DARK else DARK
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """keeper's screens and switches in the command palette (ctrl+p)."""
         yield SystemCommand("Library", "All conversations (1)", self.action_library)
         yield SystemCommand(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -24,11 +24,15 @@ log = logging.getLogger(__name__)
 CLOSE_WAIT_SECONDS = 2.0
 
 
-class Backend:
-    """Opens one Library per thread on the same database and closes them all at the end."""
+LibraryFactory = Callable[[], "Library"]
+"""Opens a new Library on the archive the UI shows (one per worker thread)."""
 
-    def __init__(self, db: str | None) -> None:
-        self.db = db
+
+class Backend:
+    """Opens one Library per thread with ``open_library`` and closes them all at the end."""
+
+    def __init__(self, open_library: LibraryFactory) -> None:
+        self.open_library = open_library
         self._local = threading.local()
         self._lock = threading.Lock()
         self._open: list[Library] = []
@@ -36,7 +40,8 @@ class Backend:
         self._semantic_lock = threading.Lock()
         self._closed = False
         # Start loading keeper.library (apsw, orjson, the store) while Textual sets up its
-        # screen, rather than after the first screen asks for the list.
+        # screen, rather than after the first screen asks for the list (the default
+        # factory imports it lazily for the same reason).
         self._warm = threading.Thread(target=_import_library, daemon=True)
         self._warm.start()
 
@@ -44,9 +49,7 @@ class Backend:
         """This thread's Library (opened on first use; imports keeper.library lazily)."""
         library: Library | None = getattr(self._local, "library", None)
         if library is None:
-            from keeper.library import Library
-
-            library = Library.open(self.db)
+            library = self.open_library()
             self._local.library = library
             self._register(library)
         return library
@@ -68,9 +71,7 @@ class Backend:
         the model again in every worker thread."""
         with self._semantic_lock:
             if self._semantic is None:
-                from keeper.library import Library
-
-                library = Library.open(self.db)
+                library = self.open_library()
                 self._register(library)
                 self._semantic = library
             yield self._semantic

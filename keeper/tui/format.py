@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from keeper.render import format_time
+from keeper import timefmt
+from keeper.text import clip as text_clip
 
 
 def day(epoch: float | None) -> str:
     """``2024-05-01`` in local time, or "" when unknown."""
-    return format_time(epoch)[:10]
+    return timefmt.day(epoch, undated="")
 
 
-def clip(text: str, width: int) -> str:
-    """One line of at most ``width`` characters, with an ellipsis when cut."""
-    line = " ".join(text.split())
-    return line if len(line) <= width else line[: max(1, width - 1)] + "…"
+clip = text_clip  # one line of at most ``width`` characters (keeper.text)
 
 
 def highlighted(snippet: str, spans: list[list[int]], style: str = "bold reverse") -> Text:

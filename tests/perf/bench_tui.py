@@ -54,9 +54,10 @@ def ensure_db(nodes: int) -> Path:
 
 async def _child(db: str, word: str) -> dict:
     """Run inside the fresh process: start the app, wait for the list, time keystrokes."""
-    from keeper.tui.app import KeeperApp
+    from keeper.config import Settings
+    from keeper.tui import build_app
 
-    app = KeeperApp(db, semantic=False)
+    app = build_app(Settings(db=db), semantic=False)
     result: dict = {}
     async with app.run_test(size=(120, 40)) as pilot:
         while not app.ready:

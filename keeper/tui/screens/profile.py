@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import work
@@ -25,7 +25,7 @@ KIND_LABELS = {
 }
 
 
-def item_prompt(item: dict, width: int) -> Text:
+def item_prompt(item: dict[str, Any], width: int) -> Text:
     """A profile item: kind, dates, source conversation, then its text."""
     label = KIND_LABELS.get(item["kind"], item["kind"].replace("_", " ").capitalize())
     first, last = day(item.get("first_seen")), day(item.get("last_seen"))
@@ -49,7 +49,7 @@ class ProfileScreen(WorkerErrors, Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.items: list[dict] = []
+        self.items: list[dict[str, Any]] = []
 
     @property
     def keeper(self) -> KeeperHost:
@@ -75,7 +75,7 @@ class ProfileScreen(WorkerErrors, Screen[None]):
         items = self.keeper.backend.library().profile()
         self.app.call_from_thread(self.loaded, items)
 
-    def loaded(self, items: list[dict]) -> None:
+    def loaded(self, items: list[dict[str, Any]]) -> None:
         """Fill the list."""
         if self.user_left():
             return

@@ -3,7 +3,7 @@ attachments and the summary pane."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events, work
 from textual.app import ComposeResult
@@ -64,7 +64,7 @@ class ReaderScreen(WorkerErrors, Screen[None]):
         self.target = target
         self.conv: ConversationRow | None = None
         self.view: BranchView | None = None
-        self.assets: list[dict] = []
+        self.assets: list[dict[str, Any]] = []
         self.show_hidden = False
         self.summary: Summary | None = None
         self.matches: list[str] = []
@@ -104,7 +104,7 @@ class ReaderScreen(WorkerErrors, Screen[None]):
         self.app.call_from_thread(self.loaded_conversation, conv, rows, assets)  # type: ignore[arg-type]
 
     async def loaded_conversation(
-        self, conv: ConversationRow, rows: list[NodeRow], assets: list[dict]
+        self, conv: ConversationRow, rows: list[NodeRow], assets: list[dict[str, Any]]
     ) -> None:
         """Show what :meth:`load` fetched."""
         if self.user_left():

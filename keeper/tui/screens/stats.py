@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import work
@@ -66,7 +66,7 @@ class StatsScreen(WorkerErrors, Screen[None]):
         stats, activity = library.stats(), library.activity()
         self.app.call_from_thread(self.loaded, stats, activity)  # type: ignore[arg-type]
 
-    async def loaded(self, stats: dict, activity: list[tuple[str, str, int]]) -> None:
+    async def loaded(self, stats: dict[str, Any], activity: list[tuple[str, str, int]]) -> None:
         """Totals, then one sparkline per model over the same months."""
         if self.user_left():
             return
