@@ -70,6 +70,11 @@ class ArchiveWriter:
         self.import_id = import_id
         row = conn.execute("SELECT coalesce(max(rowid), 0) FROM nodes").fetchone()
         self._next_rowid = int(row[0]) + 1 if row else 1
+        # A database still on an older schema (migrations add this table) records no sources;
+        # migrating fills them in for single-file imports.
+        self._sources = (
+            scalar(conn, "SELECT 1 FROM sqlite_master WHERE name = 'conversation_sources'") == 1
+        )
 
     # -- transactions -------------------------------------------------------------
     def begin(self) -> None:
@@ -348,6 +353,8 @@ class ArchiveWriter:
     # -- import bookkeeping -----------------------------------------------------------
     def note_source(self, conversation_id: str, source: str) -> None:
         """Remember that the export file ``source`` holds ``conversation_id``."""
+        if not self._sources:
+            return
         self.conn.execute(
             "INSERT OR IGNORE INTO conversation_sources VALUES (?, ?, ?)",
             (conversation_id, source, self.import_id),
