@@ -45,3 +45,13 @@ def test_the_onnx_build_is_announced_before_it_starts(
     with pytest.raises(onnx.OnnxBuildError):
         onnx.OnnxEmbedder.build_or_load(resolve_model(), tmp_path, notify=heard.append)
     assert len(heard) == 1 and "building the int8 ONNX copy of all-MiniLM-L6-v2" in heard[0]
+
+
+def test_a_model_that_cannot_be_fetched_gets_keepers_words_only() -> None:
+    with pytest.raises(ModelError) as caught:
+        load_embedder("no-such-org/no-such-model-for-keeper", backend="torch", device="cpu")
+    text = str(caught.value)
+    assert text.startswith("Could not load the embedding model no-such-org/no-such-model")
+    assert "--allow-download" in text
+    assert "huggingface.co" not in text and "offline mode" not in text
+    assert len(text.splitlines()) == 2
