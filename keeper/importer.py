@@ -74,12 +74,14 @@ class ImportReport:
 
     @property
     def exit_code(self) -> int:
-        """0: all imported; 3: some records failed, the rest stored; 1: nothing readable."""
+        """0: all imported; 3: some records failed, the rest stored; 1: nothing stored."""
         readable = [s for s in self.sources if not s.get("error")]
         if not readable:
             return EXIT_UNREADABLE
         total = sum(self.conversations[k] for k in (NEW, UPDATED, UNCHANGED))
-        if total == 0 and not self.conversations["failed"]:
+        if total == 0:
+            # Nothing at all could be stored (even if records were found): not a partial
+            # import but a failed one.
             return EXIT_UNREADABLE
         partial = self.conversations["failed"] or len(readable) < len(self.sources)
         partial = partial or any(s.get("incomplete") for s in readable)
@@ -105,6 +107,7 @@ class ImportReport:
                 "resolved": self.assets["resolved"],
                 "copied": self.assets["copied"],
                 "missing": self.assets["missing"],
+                "filled": self.assets["filled"],
                 "missing_list": self.missing_assets,
             },
             "profile_items": self.profile_items,
@@ -136,6 +139,8 @@ class Importer:
         self.show_progress = show_progress
         self.on_progress = on_progress
         self.report = ImportReport()
+        self._source_name = ""
+        self._lacking_files: set[str] = set()
 
     def run(self, inputs: list[Path]) -> ImportReport:
         """Import every input; never raises for bad input, only for a broken database."""
@@ -182,6 +187,7 @@ class Importer:
             return
         with source:
             entry["kind"] = source.kind
+            self._source_name = str(path.expanduser().resolve())
             seen: set[str] = set()
             newest = self._import_records(source, writer, seen)
             self._store_aux_files(source, writer)
@@ -219,6 +225,9 @@ class Importer:
         progress.enabled = progress.enabled and self.show_progress
         assets = source.assets()
         asset_cache: dict[str, tuple[str | None, str | None]] = {}
+        # Conversations stored before without some of their files (say, from a bare
+        # conversations.json): this source may hold them, even when the record is unchanged.
+        self._lacking_files = writer.conversations_lacking_files() if len(assets) else set()
         newest: float | None = None
         pending_nodes = 0
         batch_started = time.monotonic()
@@ -268,6 +277,9 @@ class Importer:
         if known is not None:
             self.report.conversations[UNCHANGED] += 1
             seen.add(known)
+            writer.note_source(known, self._source_name)
+            if known in self._lacking_files:
+                self._fill_missing_files(known, writer, assets, asset_cache)
             return None
         try:
             conv = parse_conversation(loads_conversation(record.payload))
@@ -283,7 +295,10 @@ class Importer:
                 result = writer.write(conv)
                 if result.status != UNCHANGED:
                     self._store_assets(conv, writer, assets, asset_cache)
+                elif conv.id in self._lacking_files:
+                    self._fill_missing_files(conv.id, writer, assets, asset_cache)
                 writer.remember_record(payload_hash, conv.id)
+                writer.note_source(conv.id, self._source_name)
         except apsw.ConstraintError as error:
             self.report.fail(record.origin, f"could not store: {error}", conv.id)
             return None
@@ -334,6 +349,25 @@ class Importer:
                 writer.add_asset_ref(
                     conv.id, node.node_id, ref.pointer, ref.kind, ref.name, ref.mime or mime, sha
                 )
+
+    def _fill_missing_files(
+        self,
+        conv_id: str,
+        writer: ArchiveWriter,
+        assets: AssetIndex,
+        cache: dict[str, tuple[str | None, str | None]],
+    ) -> None:
+        """Copy the files an already stored conversation lacks, if this source has them."""
+        with self.conn:
+            for node_id, pointer, kind, name, mime in writer.refs_lacking_files(conv_id):
+                if pointer not in cache:
+                    cache[pointer] = self._copy_asset(pointer, conv_id, assets, writer)
+                sha, found_mime = cache[pointer]
+                if sha is not None:
+                    self.report.assets["filled"] += 1
+                    writer.add_asset_ref(
+                        conv_id, node_id, pointer, kind, name, mime or found_mime, sha
+                    )
 
     def _copy_asset(
         self, pointer: str, conv_id: str, assets: AssetIndex, writer: ArchiveWriter

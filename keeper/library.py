@@ -6,6 +6,7 @@ import glob
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -20,6 +21,8 @@ from keeper.store import open_connection, reader
 from keeper.store.filters import Filters
 from keeper.store.lock import write_lock
 from keeper.summarize.model import Persona, Summary
+
+_CANDIDATES_SHOWN = 8  # ids an ambiguous prefix error lists
 
 if TYPE_CHECKING:
     from keeper.embed.job import EmbedReport
@@ -50,6 +53,24 @@ def model_cache_dir(paths: DataPaths, settings: Settings | None = None) -> Path:
     ``models/`` beside the database."""
     chosen = (settings or load_settings()).model_cache
     return Path(chosen).expanduser() if chosen else paths.data_dir / "models"
+
+
+def _known_value(what: str, value: str, known: list[str], flag: str) -> None:
+    """UsageError unless ``value`` is one of ``known``; suggests the closest ones."""
+    if value in known:
+        return
+    import difflib
+
+    folded = {k.lower(): k for k in known}
+    close = [folded[m] for m in difflib.get_close_matches(value.lower(), folded, n=3, cutoff=0.5)]
+    close += [k for k in known if value.lower() in k.lower() and k not in close][:3]
+    if close:
+        hint = "Did you mean " + " or ".join(close[:3]) + "?"
+    elif known:
+        hint = f"This archive has: {', '.join(known[:12])}{' …' if len(known) > 12 else ''}."
+    else:
+        hint = f"This archive has no {what} ids at all."
+    raise UsageError(f"No conversation in this archive has the {what} {value!r} ({flag}).", hint)
 
 
 class Library:
@@ -147,10 +168,12 @@ class Library:
         allow_download: bool = False,
         device: str | None = None,
         backend: str | None = None,
+        notify: Callable[[str], None] | None = None,
     ) -> Embedder:
         """The embedding model (default: the one the archive was embedded with, else the one
         its share of CJK text calls for), loaded once per Library. Raises ModelError when it
-        cannot be loaded."""
+        cannot be loaded. ``notify`` hears of slow first-run steps (building the model's ONNX
+        copy) before they start."""
         from keeper.embed.archive_model import archive_default_model
         from keeper.embed.model import load_embedder
         from keeper.store.vectors import active_model
@@ -169,6 +192,7 @@ class Library:
                 device=device,
                 backend=backend,
                 cache_dir=model_cache_dir(self.paths, self.settings),
+                notify=notify,
             )
             self._embedder_key = key
         return self._embedder
@@ -183,6 +207,7 @@ class Library:
         show_progress: bool = True,
         max_nodes: int | None = None,
         on_progress: Callable[[int, int], None] | None = None,
+        notify: Callable[[str], None] | None = None,
     ) -> EmbedReport:
         """Embed every message that has no vectors from ``model`` yet (resumable; a model
         other than the stored one re-embeds everything). ``on_progress(done, total)``
@@ -190,7 +215,11 @@ class Library:
         from keeper.embed.job import run_embedding
 
         embedder = self.embedder(
-            model or None, allow_download=allow_download, device=device, backend=backend
+            model or None,
+            allow_download=allow_download,
+            device=device,
+            backend=backend,
+            notify=notify,
         )
         with import_lock(self.paths):
             return run_embedding(
@@ -285,16 +314,55 @@ class Library:
             self.conn, filters, archived=archived, sort=sort, limit=limit, title_like=title_like
         )
 
+    def find_conversation(self, id_or_prefix: str) -> reader.ConversationRow:
+        """The conversation with this id or unique id prefix. UsageError (exit 2) when no id
+        starts with it, or when several do (the message lists them)."""
+        wanted = id_or_prefix.strip()
+        found = reader.conversations_by_prefix(self.conn, wanted, limit=_CANDIDATES_SHOWN + 1)
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            raise UsageError(
+                f"No conversation with id {wanted!r}, or with an id starting with it.",
+                "`keeper list` shows ids; any unique start of one works.",
+            )
+        listed = "; ".join(f"{c.id} ({c.title or 'untitled'})" for c in found[:_CANDIDATES_SHOWN])
+        more = " and more" if len(found) > _CANDIDATES_SHOWN else ""
+        raise UsageError(
+            f"{wanted!r} is the start of several conversation ids: {listed}{more}.",
+            "Type more of the id.",
+        )
+
+    def resolve_filters(self, filters: Filters) -> Filters:
+        """``filters`` checked against the archive, so a typo never silently matches
+        nothing: a conversation or project prefix becomes the full id; an unknown model,
+        project or conversation is a UsageError (with "did you mean" where one is close)."""
+        if filters.model:
+            _known_value("model", filters.model, reader.known_models(self.conn), "--model")
+        project = filters.project
+        if project:
+            projects = reader.known_projects(self.conn)
+            starting = [p for p in projects if p.startswith(project)]
+            if project not in projects and len(starting) == 1:
+                filters = replace(filters, project=starting[0])
+            elif project not in projects and len(starting) > 1:
+                raise UsageError(
+                    f"{project!r} is the start of several project ids: "
+                    + ", ".join(starting[:_CANDIDATES_SHOWN])
+                    + ".",
+                    "Type more of the id.",
+                )
+            else:
+                _known_value("project", project, projects, "--project")
+        if filters.conversation:
+            filters = replace(filters, conversation=self.find_conversation(filters.conversation).id)
+        return filters
+
     def conversation(
         self, conversation_id: str
     ) -> tuple[reader.ConversationRow, list[reader.NodeRow]]:
-        """A conversation and all its nodes; UsageError if there is no such id."""
-        conv = reader.get_conversation(self.conn, conversation_id)
-        if conv is None:
-            raise UsageError(
-                f"No conversation with id {conversation_id!r}.",
-                "`keeper list` shows ids; a unique prefix of 6+ characters also works.",
-            )
+        """A conversation (by id or unique prefix) and all its nodes; UsageError if none."""
+        conv = self.find_conversation(conversation_id)
         return conv, reader.conversation_nodes(self.conn, conv.id)
 
     def adjacent_turn(
@@ -402,7 +470,8 @@ class Library:
         """A context pack for a new model, sized to ``options.budget`` tokens."""
         from keeper.pack.builder import build_pack
 
-        return build_pack(self, options)
+        full_ids = tuple(self.find_conversation(c).id for c in options.conversations)
+        return build_pack(self, replace(options, conversations=full_ids))
 
     def export_markdown(self, out_dir: Path, filters: Filters = Filters()) -> int:
         """One Obsidian-friendly Markdown file per conversation in ``out_dir``; the count."""
@@ -461,6 +530,69 @@ class Library:
             other_rows=dict(result.other_rows),
             scrubbed=scrubbed,
         )
+
+    def import_sources(self) -> list[tuple[str, int, int]]:
+        """Each export file imported: (file, latest import id, conversations it held)."""
+        from keeper.store.forget import import_sources
+
+        return import_sources(self.conn)
+
+    def import_plan(self, selector: str) -> tuple[list[str], list[reader.ConversationRow]]:
+        """What taking back an import removes: the export files ``selector`` names (an
+        import id, a file's path, or a unique file name) and the conversations that came
+        only from them (one another export also holds is kept). UsageError when it names
+        no import."""
+        from keeper.store.forget import only_from, sources_of_import
+
+        known = self.import_sources()
+        sources: list[str] = []
+        if selector.strip().isdigit():
+            sources = sources_of_import(self.conn, int(selector))
+        if not sources:
+            path = str(Path(selector).expanduser().resolve())
+            named = [s for s, _, _ in known if s == path]
+            if not named:
+                named = [s for s, _, _ in known if Path(s).name == Path(selector).name]
+            if len(named) > 1:
+                raise UsageError(
+                    f"Several imported files are called {Path(selector).name!r}: "
+                    + "; ".join(named)
+                    + ".",
+                    "Give the full path or the import id.",
+                )
+            sources = named
+        if not sources:
+            listed = "; ".join(f"#{i} {s} ({n:,} conversations)" for s, i, n in known[-8:])
+            raise UsageError(
+                f"No import matches {selector!r}.",
+                f"Imported files: {listed}." if known else "Nothing has been imported yet.",
+            )
+        ids = only_from(self.conn, sources)
+        rows = [self.find_conversation(i) for i in ids]
+        return sources, rows
+
+    def forget_many(self, conversation_ids: list[str]) -> dict[str, Any]:
+        """Forget several conversations (as :meth:`forget` does each), compacting once."""
+        from keeper.store.forget import forget_conversation, optimize_indexes, scrub
+
+        nodes = files = items = 0
+        with import_lock(self.paths):
+            for conversation_id in conversation_ids:
+                result = forget_conversation(self.conn, conversation_id, optimize=False)
+                for relpath in result.asset_files:
+                    (self.paths.assets / relpath).unlink(missing_ok=True)
+                nodes += result.nodes
+                files += len(result.asset_files)
+                items += result.profile_items
+            optimize_indexes(self.conn)
+            scrubbed = scrub(self.conn)
+        return {
+            "conversations": len(conversation_ids),
+            "nodes": nodes,
+            "asset_files": files,
+            "profile_items": items,
+            "scrubbed": scrubbed,
+        }
 
     def scrub(self) -> bool:
         """Compact the database so deleted text leaves its files; False if others kept it busy."""

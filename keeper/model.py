@@ -59,6 +59,9 @@ class AnomalyKind(StrEnum):
     DANGLING_PARENT = "dangling_parent"
     MULTIPLE_ROOTS = "multiple_roots"
     CURRENT_NODE_INVALID = "current_node_invalid"
+    UNLINKED_NODES = "unlinked_nodes"  # no parent/children links: ordered by time
+    FLAT_MESSAGES = "flat_messages"  # a list of messages instead of a mapping
+    UNREADABLE_TIME = "unreadable_time"  # a create/update time that is not a time
     # files
     UNREADABLE_ASSET = "unreadable_asset"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from keeper.parse.content_types import MESSAGE, STRUCTURAL
@@ -45,9 +46,29 @@ def _show(node: NodeRow, hidden: bool) -> bool:
     return hidden or (node.kind == MESSAGE and not node.hidden)
 
 
-def _node_block(node: NodeRow, tree: ConversationTree) -> str:
+def _node_block(
+    node: NodeRow, tree: ConversationTree, files: Mapping[str, list[str]] | None = None
+) -> str:
     body = node.text.strip() or "_(no text)_"
+    attached = (files or {}).get(node.node_id)
+    if attached:
+        body += "\n\n" + "\n".join(attached)
     return f"{_heading(node, tree)}\n\n{body}\n"
+
+
+def file_lines(
+    refs: list[dict[str, Any]], link: Callable[[dict[str, Any]], str | None]
+) -> dict[str, list[str]]:
+    """Per node id, one line per file its message holds: ``[image: name](where)`` with
+    ``link(ref)`` (None: the export lacked the file). For ``files=`` below."""
+    lines: dict[str, list[str]] = {}
+    for ref in refs:
+        label = f"{ref['kind'] or 'file'}: {ref['name'] or ref['pointer'].rsplit('/', 1)[-1]}"
+        where = link(ref)
+        embed = "!" if where and (ref.get("mime") or "").startswith("image/") else ""
+        line = f"{embed}[{label}]({where})" if where else f"[{label}] _(not in the export)_"
+        lines.setdefault(ref["node_id"], []).append(line)
+    return lines
 
 
 def conversation_markdown(
@@ -56,8 +77,10 @@ def conversation_markdown(
     *,
     all_branches: bool = False,
     hidden: bool = False,
+    files: Mapping[str, list[str]] | None = None,
 ) -> str:
-    """The visible thread as Markdown; with ``all_branches`` every other branch follows."""
+    """The visible thread as Markdown; with ``all_branches`` every other branch follows.
+    ``files`` (from :func:`file_lines`) adds each message's images and files below it."""
     tree = ConversationTree.build(rows)
     header = [f"# {conv.title or '(untitled)'}", ""]
     facts = [f"id `{conv.id}`"]
@@ -71,12 +94,12 @@ def conversation_markdown(
         facts.append("archived")
     header.append(" · ".join(facts))
     header.append("")
-    blocks = [_node_block(n, tree) for n in tree.thread() if _show(n, hidden)]
+    blocks = [_node_block(n, tree, files) for n in tree.thread() if _show(n, hidden)]
     if not rows:
         blocks.append("_This conversation has no messages in the export._\n")
     text = "\n".join(header) + "\n" + "\n".join(blocks)
     if all_branches:
-        text += _branches_markdown(tree, hidden)
+        text += _branches_markdown(tree, hidden, files)
     elif any(tree.branch(n.node_id)[1] > 1 for n in tree.thread()):
         text += (
             "\n_Messages marked ‹ i/n › have other versions: "
@@ -85,7 +108,9 @@ def conversation_markdown(
     return text
 
 
-def _branches_markdown(tree: ConversationTree, hidden: bool) -> str:
+def _branches_markdown(
+    tree: ConversationTree, hidden: bool, files: Mapping[str, list[str]] | None = None
+) -> str:
     parts = []
     for root in tree.off_path_roots():
         nodes = [n for n in tree.subtree(root) if _show(n, hidden)]
@@ -97,7 +122,7 @@ def _branches_markdown(tree: ConversationTree, hidden: bool) -> str:
             after = f" after “{' '.join(tree.nodes[parent].text.split())[:60]}”"
         index, count = tree.branch(root)
         parts.append(f"\n## Branch {index}/{count}{after}\n")
-        parts.extend(_node_block(n, tree) for n in nodes)
+        parts.extend(_node_block(n, tree, files) for n in nodes)
     return "".join(parts) if not parts else "\n---\n" + "\n".join(parts)
 
 

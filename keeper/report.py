@@ -36,6 +36,10 @@ def render_report(data: dict[str, Any]) -> str:
         + (f" ({_counts(nodes['by_kind'])})" if nodes["by_kind"] else "")
     )
     assets = data["assets"]
+    if assets.get("filled"):
+        lines.append(
+            f"  files: {assets['filled']:,} copied for conversations imported before without them"
+        )
     if assets["referenced"]:
         lines.append(
             f"  files: {assets['referenced']:,} referenced, {assets['resolved']:,} found, "

@@ -9,8 +9,9 @@ convert it. The store's per-month SQL uses SQLite's ``'localtime'`` for the same
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
+from keeper import dates
 from keeper.errors import UsageError
 
 UNDATED = "undated"
@@ -57,20 +58,10 @@ def day_start(value: str) -> float:
 
 
 def parse_date(value: str, *, end: bool = False) -> float:
-    """Epoch seconds for ``YYYY-MM-DD`` (local midnight; the day after with ``end``),
-    an ISO date-time (local unless it names a zone), or a bare epoch number."""
+    """Epoch seconds where the date ``value`` begins (with ``end``: where it ends, so
+    ``--until 2024`` runs through December 31st): :func:`keeper.dates.parse_span`, the one
+    reader of typed dates. UsageError if unreadable."""
     try:
-        return float(value)
-    except ValueError:
-        pass
-    try:
-        moment = datetime.fromisoformat(value)
+        return dates.until(value) if end else dates.since(value)
     except ValueError as error:
-        raise UsageError(
-            f"Could not read the date {value!r}.", "Use YYYY-MM-DD, e.g. --since 2024-01-31."
-        ) from error
-    if end and len(value) <= 10:
-        moment += timedelta(days=1)
-    if moment.tzinfo is None:
-        moment = moment.astimezone()
-    return moment.timestamp()
+        raise UsageError(str(error), "For example --since 2024-05 --until 2024.") from None

@@ -73,7 +73,7 @@ def test_every_command_is_registered_in_order() -> None:
         args = parser.parse_args([name, *_required(name)])
         assert callable(args.handler), name
     assert list(COMMANDS) == [
-        "import", "search", "embed", "list", "show", "stats", "doctor", "export",
+        "demo", "import", "search", "embed", "list", "show", "stats", "doctor", "export",
         "summarize", "profile", "persona", "pack", "forget", "mcp",
     ]  # fmt: skip
 

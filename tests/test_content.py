@@ -81,7 +81,7 @@ def test_user_text_keeps_cjk_brackets_and_private_use_icons() -> None:
 # --------------------------------------------------------------------------- multimodal
 
 
-def test_multimodal_text_with_image_reads_as_the_text() -> None:
+def test_multimodal_text_with_image_keeps_an_image_placeholder_in_place() -> None:
     content = {
         "content_type": "multimodal_text",
         "parts": [
@@ -98,7 +98,7 @@ def test_multimodal_text_with_image_reads_as_the_text() -> None:
         ],
     }
     result = extract_content(msg(content, role="user"))
-    assert result.text == "Here is the plan output."
+    assert result.text == "[image]\nHere is the plan output."
     assert result.assets == [AssetRef("file-service://file-2", "image")]
 
 

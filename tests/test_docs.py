@@ -59,7 +59,7 @@ def undocumented(help_text: str) -> list[str]:
 def test_the_help_parser_reads_descriptions() -> None:
     found = entries(help_of("export"))
     assert "a file (a folder for --format markdown)" in found["-o PATH, --output PATH"]
-    assert found["--since DATE"] == "from this date (YYYY-MM-DD)"
+    assert found["--since DATE"] == "from this date on: 2024, 2024-05, 2024-05-06 (or with a time)"
 
 
 @pytest.mark.parametrize("command", list(COMMANDS))

@@ -60,3 +60,12 @@ def test_first_schema_with_data_migrates_to_today(db_paths: DataPaths, tmp_path:
             assert library.export_chatgpt(handle) == len(conversations)
     exported = {c["conversation_id"]: c for c in orjson.loads(out.read_bytes())}
     assert set(exported) == {c.id for c in conversations}
+
+
+def test_migrating_records_which_file_each_conversation_came_from(db_paths: DataPaths) -> None:
+    _first_schema_archive(db_paths)
+    with Library.open(str(db_paths.db), create=False) as library:
+        ((source, _, count),) = library.import_sources()
+        assert source == str(SAMPLE_EXPORT) and count == len(library.conversations())
+        _, rows = library.import_plan(str(SAMPLE_EXPORT))
+        assert len(rows) == count

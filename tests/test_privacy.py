@@ -80,6 +80,7 @@ def _commands(out: Path) -> list[tuple[str, ...]]:
         ("import", "--no-embed", str(SAMPLE_EXPORT)),
         ("embed",),
         ("import", str(SAMPLE_EXPORT)),
+        ("demo", "--no-tui"),
         ("search", "tea", "--json"),
         ("search", "tea", "--mode", "hybrid", "--json"),
         ("search", "tea", "--mode", "semantic", "--json"),

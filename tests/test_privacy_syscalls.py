@@ -55,6 +55,7 @@ def _commands(out: Path) -> list[tuple[str, ...]]:
     ]
     return [
         ("import", str(SAMPLE_EXPORT)),
+        ("demo", "--no-tui"),
         ("embed",),
         ("search", "tea", "--mode", "keyword", "--json"),
         ("search", "tea", "--mode", "semantic", "--json"),

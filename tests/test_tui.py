@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Input, OptionList, Select, Sparkline, Tex
 from keeper.config import Settings
 from keeper.library import Library
 from keeper.model import SearchResult
+from keeper.pack.options import MIN_BUDGET
 from keeper.store.filters import Filters
 from keeper.tui import build_app
 from keeper.tui.app import KeeperApp
@@ -313,7 +314,7 @@ async def test_export_scopes_and_budget(app: KeeperApp, index: dict) -> None:
         assert export.query_one("#scope", Select).value == "search"
         export.query_one("#budget", Input).value = "12"
         await pilot.press("ctrl+b")
-        assert "at least 200" in text_of(export.query_one("#export-status"))
+        assert f"at least {MIN_BUDGET}" in text_of(export.query_one("#export-status"))
         export.query_one("#budget", Input).value = "1500"
         export.query_one("#target", Select).value = "claude"
         await pilot.press("ctrl+b")

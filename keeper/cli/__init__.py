@@ -4,6 +4,7 @@
 - :mod:`keeper.cli.reading`: search, list, show, stats
 - :mod:`keeper.cli.continuity`: summarize, profile, persona, pack
 - :mod:`keeper.cli.system`: doctor, embed, and the TUI (``keeper`` with no arguments)
+- :mod:`keeper.cli.demo`: demo (the sample, in a database of its own)
 - :mod:`keeper.cli.common`: the options and helpers they share
 
 Why argparse and not click: it is in the standard library, so ``keeper --help`` starts
@@ -19,13 +20,15 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from keeper import __version__
-from keeper.cli import archive, continuity, reading, serve, system
+from keeper.cli import archive, continuity, demo, reading, serve, system
 from keeper.cli.common import Handler, Register, resolve_settings
 from keeper.errors import KeeperError
 
 COMMANDS: dict[str, Register] = {
+    "demo": demo.add_demo,
     "import": archive.add_import,
     "search": reading.add_search,
     "embed": system.add_embed,
@@ -44,6 +47,15 @@ COMMANDS: dict[str, Register] = {
 """Every ``keeper`` command in the order ``keeper --help`` lists them."""
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, with a usage error in one paragraph: what was wrong and where the help is
+    (not the whole usage block, which buries the one line that matters)."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print the problem and exit 2."""
+        self.exit(2, f"{self.prog}: {message}\n(`{self.prog} --help` lists every option.)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every command."""
     common = argparse.ArgumentParser(add_help=False)
@@ -52,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help="database file (default: $KEEPER_DB or the user data folder)",
     )
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="keeper",
         parents=[common],
         description="Keep your ChatGPT history: import exports, search, re-read, export.",
@@ -84,6 +96,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Output piped into `head` closed early; that is not an error.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as error:
+        # A file or folder the command needed could not be used: the system's reason and
+        # the path say what to fix; a traceback would not.
+        where = f" ({error.filename})" if error.filename else ""
+        sys.stderr.write(
+            f"keeper: {error.strerror or error}{where}. Check the path and its permissions.\n"
+        )
+        return 1
 
 
 __all__ = ["COMMANDS", "build_parser", "main"]

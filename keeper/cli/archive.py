@@ -14,6 +14,8 @@ from keeper.cli.common import (
     filters_from,
     open_library,
     print_json,
+    say,
+    unwritable,
 )
 from keeper.errors import KeeperError, UsageError
 from keeper.export.formats import EXPORT_FORMATS
@@ -38,9 +40,14 @@ def cmd_import(args: argparse.Namespace) -> int:
         if not args.no_embed and data["exit_code"] != 1:
             _embed_after_import(library, quiet=args.json)
     if data["exit_code"] == 1:
-        for source in data["sources"]:
-            if source.get("error"):
-                sys.stderr.write(f"keeper: {source['error']}\n")
+        errors = [source["error"] for source in data["sources"] if source.get("error")]
+        for error in errors:
+            sys.stderr.write(f"keeper: {error}\n")
+        if not errors:
+            sys.stderr.write(
+                f"keeper: none of the {data['conversations']['failed']:,} records found "
+                "could be stored (the report above says why); nothing was imported.\n"
+            )
     return int(data["exit_code"])
 
 
@@ -50,7 +57,7 @@ def _embed_after_import(library: Library, *, quiet: bool) -> None:
     from keeper.errors import ModelError
 
     try:
-        result = library.embed(show_progress=not quiet)
+        result = library.embed(show_progress=not quiet, notify=say)
     except ModelError as error:
         sys.stderr.write(
             f"keeper: not embedded ({error.message}); keyword search works. "
@@ -66,17 +73,21 @@ def cmd_export(args: argparse.Namespace) -> int:
     out_path = Path(args.output)
     filters = filters_from(args)
     with open_library(args, create=False) as library:
-        if args.format == "markdown":
-            count = library.export_markdown(out_path, filters)
-        else:
-            with open(out_path, "wb") as out:
-                if args.format == "chatgpt":
-                    count = library.export_chatgpt(out, filters)
-                else:
-                    style = "openai" if args.format == "jsonl-chat" else "sharegpt"
-                    count = library.export_chat_jsonl(
-                        out, filters, style=style, only_model=args.only_model
-                    )
+        filters = library.resolve_filters(filters)
+        try:
+            if args.format == "markdown":
+                count = library.export_markdown(out_path, filters)
+            else:
+                with open(out_path, "wb") as out:
+                    if args.format == "chatgpt":
+                        count = library.export_chatgpt(out, filters)
+                    else:
+                        style = "openai" if args.format == "jsonl-chat" else "sharegpt"
+                        count = library.export_chat_jsonl(
+                            out, filters, style=style, only_model=args.only_model
+                        )
+        except OSError as error:
+            raise unwritable(out_path, error) from None
     print(f"Wrote {count:,} conversations to {out_path}", file=sys.stderr)
     return 0
 
@@ -94,26 +105,26 @@ def cmd_forget(args: argparse.Namespace) -> int:
                 )
         print("The database was compacted; deleted text is gone from its files.")
         return 0
+    if args.import_:
+        if args.id:
+            raise UsageError("Give either a conversation id or --import, not both.")
+        return _forget_import(args)
     if not args.id:
-        raise UsageError("Give the id of the conversation to forget (keeper list shows ids).")
+        raise UsageError(
+            "Give the id of the conversation to forget (keeper list shows ids), "
+            "or --import FILE to take back a whole import."
+        )
     with open_library(args, create=False) as library:
         conv, nodes = library.conversation(args.id)
-        if not args.yes:
-            sys.stderr.write(
-                f"Forget {conv.title or '(untitled)'!r} [{conv.id}], "
-                f"{format_time(conv.create_time)}, {conv.message_count:,} messages "
-                f"({len(nodes):,} nodes)?\nThis deletes it from the archive for good: its "
-                "messages, search index entries, embeddings, and the files no other "
-                "conversation uses. Type yes to confirm: "
-            )
-            sys.stderr.flush()
-            try:
-                answer = input()
-            except EOFError:
-                answer = ""
-            if answer.strip().lower() not in ("y", "yes"):
-                sys.stderr.write("keeper: nothing was deleted.\n")
-                return 1
+        if not args.yes and not _confirm(
+            f"Forget {conv.title or '(untitled)'!r} [{conv.id}], "
+            f"{format_time(conv.create_time)}, {conv.message_count:,} messages "
+            f"({len(nodes):,} nodes)?\nThis deletes it from the archive for good: its "
+            "messages, search index entries, embeddings, and the files no other "
+            "conversation uses."
+        ):
+            sys.stderr.write("keeper: nothing was deleted.\n")
+            return 1
         done = library.forget(conv.id)
     if args.json:
         print_json(done.as_dict())
@@ -128,6 +139,62 @@ def cmd_forget(args: argparse.Namespace) -> int:
             "keeper: the conversation is deleted, but another keeper process kept the "
             "database from being compacted, so old copies of its text may remain in free "
             "space. Close other keeper windows, then run: keeper forget --scrub\n"
+        )
+        return 3
+    return 0
+
+
+def _confirm(question: str) -> bool:
+    """Ask on stderr; True only when the person types yes."""
+    sys.stderr.write(f"{question} Type yes to confirm: ")
+    sys.stderr.flush()
+    try:
+        answer = input()
+    except EOFError:
+        answer = ""
+    return answer.strip().lower() in ("y", "yes")
+
+
+def _forget_import(args: argparse.Namespace) -> int:
+    """keeper forget --import FILE|IMPORT_ID: every conversation only that export held."""
+    from keeper.render import format_time
+
+    with open_library(args, create=False) as library:
+        sources, rows = library.import_plan(args.import_)
+        files = ", ".join(sources)
+        if not rows:
+            print(f"Every conversation from {files} is also in another import; nothing to forget.")
+            return 0
+        shown = rows[:20]
+        lines = [
+            f"  {r.id}  {format_time(r.create_time)[:10]:10}  {r.title or '(untitled)'}"
+            for r in shown
+        ]
+        if len(rows) > len(shown):
+            lines.append(f"  … and {len(rows) - len(shown):,} more")
+        sys.stderr.write(
+            f"These {len(rows):,} conversations came only from {files}:\n" + "\n".join(lines) + "\n"
+        )
+        if not args.yes and not _confirm(
+            f"Forget all {len(rows):,}? This deletes them from the archive for good, with "
+            "their search index entries, embeddings and the files no other conversation uses."
+        ):
+            sys.stderr.write("keeper: nothing was deleted.\n")
+            return 1
+        done = library.forget_many([r.id for r in rows])
+    if args.json:
+        print_json(done | {"sources": sources})
+    else:
+        print(
+            f"Forgot {done['conversations']:,} conversations from {files}: "
+            f"{done['nodes']:,} nodes, {done['asset_files']:,} files, "
+            f"{done['profile_items']:,} profile items."
+        )
+    if not done["scrubbed"]:
+        sys.stderr.write(
+            "keeper: the conversations are deleted, but another keeper process kept the "
+            "database from being compacted. Close other keeper windows, then run: "
+            "keeper forget --scrub\n"
         )
         return 3
     return 0
@@ -170,9 +237,18 @@ def add_export(sub: Subparsers, common: argparse.ArgumentParser) -> None:
 def add_forget(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     """Register ``keeper forget``."""
     p = sub.add_parser(
-        "forget", parents=[common], help="delete one conversation for good (asks first)"
+        "forget",
+        parents=[common],
+        help="delete a conversation, or a whole import, for good (asks first)",
     )
     p.add_argument("id", nargs="?", help="conversation id (or a unique prefix)")
+    p.add_argument(
+        "--import",
+        dest="import_",
+        metavar="FILE_OR_ID",
+        help="take back a whole import: every conversation that came only from this "
+        "export file (or import id); shows them and asks first",
+    )
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     p.add_argument(
         "--scrub",

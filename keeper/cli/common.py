@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import orjson
 
 from keeper.config import Settings, load_settings
-from keeper.errors import UsageError
+from keeper.errors import KeeperError, UsageError
 from keeper.store.filters import Filters
 from keeper.timefmt import parse_date as parse_date  # shared by every command
 
@@ -50,9 +50,16 @@ def make_filters(
     include_hidden: bool = False,
 ) -> Filters:
     """Filters from the user's spelling of them (dates as typed on the command line)."""
+    start = parse_date(since) if since else None
+    end = parse_date(until, end=True) if until else None
+    if start is not None and end is not None and start >= end:
+        raise UsageError(
+            f"--since {since} starts after --until {until} ends, so nothing could match.",
+            "Swap the two dates.",
+        )
     return Filters(
-        since=parse_date(since) if since else None,
-        until=parse_date(until, end=True) if until else None,
+        since=start,
+        until=end,
         model=model or None,
         role=role or None,
         project=project or None,
@@ -101,8 +108,14 @@ def print_json(value: object) -> None:
 def add_filters(parser: argparse.ArgumentParser, *, roles: bool = True) -> None:
     """The shared filter options (``--role`` only where messages, not conversations, match)."""
     group = parser.add_argument_group("filters")
-    group.add_argument("--since", metavar="DATE", help="from this date (YYYY-MM-DD)")
-    group.add_argument("--until", metavar="DATE", help="up to and including this date")
+    group.add_argument(
+        "--since",
+        metavar="DATE",
+        help="from this date on: 2024, 2024-05, 2024-05-06 (or with a time)",
+    )
+    group.add_argument(
+        "--until", metavar="DATE", help="through the end of this date: 2024 keeps all of 2024"
+    )
     group.add_argument("--model", metavar="SLUG", help="model slug, e.g. gpt-4o")
     if roles:
         group.add_argument("--role", choices=ROLES, help="messages by this author only")
@@ -145,3 +158,19 @@ def embed_line(data: Mapping[str, Any]) -> str:
         f"{rate:,.0f} chunks/s)."
     )
     return f"{line}\n{data['note']}" if data.get("note") else line
+
+
+def say(line: str) -> None:
+    """A status line on stderr (what keeper is doing while it takes a while)."""
+    sys.stderr.write(f"keeper: {line}\n")
+    sys.stderr.flush()
+
+
+def unwritable(path: object, error: OSError) -> KeeperError:
+    """The error for an output file or folder keeper could not write."""
+    reason = error.strerror or type(error).__name__
+    where = error.filename or path
+    return KeeperError(
+        f"Could not write {path}: {reason} ({where}).",
+        "Check that the folder exists and that you may write there, then run it again.",
+    )

@@ -6,8 +6,17 @@ import argparse
 import sys
 from pathlib import Path
 
-from keeper.cli.common import Subparsers, open_library, parse_date, print_json, settings_of
+from keeper.cli.common import (
+    Subparsers,
+    open_library,
+    parse_date,
+    print_json,
+    settings_of,
+    unwritable,
+)
 from keeper.errors import UsageError
+from keeper.pack.options import MIN_BUDGET
+from keeper.store.filters import Filters
 
 
 def _llm_url(args: argparse.Namespace) -> str | None:
@@ -35,6 +44,11 @@ def cmd_profile(args: argparse.Namespace) -> int:
         for item_id in args.exclude or ():
             library.set_profile_item(item_id, included=False)
         if args.edit:
+            if not args.edit[0].isdigit():
+                raise UsageError(
+                    f"--edit takes an item number, then the text; {args.edit[0]!r} is not one.",
+                    "keeper profile lists the numbers (#12): keeper profile --edit 12 'new text'",
+                )
             library.set_profile_item(int(args.edit[0]), edited_text=args.edit[1])
         if args.reset_edit is not None:
             library.set_profile_item(args.reset_edit, edited_text="")
@@ -79,6 +93,8 @@ def cmd_profile(args: argparse.Namespace) -> int:
 def cmd_persona(args: argparse.Namespace) -> int:
     """keeper persona [--model SLUG] [--json]"""
     with open_library(args, create=False) as library:
+        if args.model:
+            library.resolve_filters(Filters(model=args.model))
         persona = library.persona(args.model)
     if args.json:
         print_json(persona.as_dict())
@@ -93,25 +109,31 @@ def cmd_pack(args: argparse.Namespace) -> int:
 
     if args.output and args.copy:
         raise UsageError("Use either -o FILE or --copy, not both.")
-    options = PackOptions(
-        conversations=tuple(args.conversation or ()),
-        search=" ".join(args.search) if args.search else None,
-        project=args.project,
-        since=parse_date(args.since) if args.since else None,
-        model=args.model,
-        budget=args.budget,
-        target=args.target,
-        redact=args.redact or args.redact_names,
-        redact_names=args.redact_names,
-        llm_url=_llm_url(args),
-    )
     with open_library(args, create=False) as library:
-        pack = library.pack(options)
+        # A typo in --model or --project is an error with suggestions, not an empty pack.
+        scope = library.resolve_filters(Filters(model=args.model, project=args.project))
+        pack = library.pack(
+            PackOptions(
+                conversations=tuple(args.conversation or ()),
+                search=" ".join(args.search) if args.search else None,
+                project=scope.project,
+                since=parse_date(args.since) if args.since else None,
+                model=scope.model,
+                budget=args.budget,
+                target=args.target,
+                redact=args.redact or args.redact_names,
+                redact_names=args.redact_names,
+                llm_url=_llm_url(args),
+            )
+        )
     if args.json:
         print_json(pack.as_dict())
         return 0
     if args.output:
-        Path(args.output).write_text(pack.text, encoding="utf-8")
+        try:
+            Path(args.output).write_text(pack.text, encoding="utf-8")
+        except OSError as error:
+            raise unwritable(args.output, error) from None
         where = f"Wrote {args.output}"
     elif args.copy:
         from keeper.pack.clipboard import copy_text
@@ -181,10 +203,16 @@ def add_pack(sub: Subparsers, common: argparse.ArgumentParser) -> None:
         "--search", nargs="+", metavar="QUERY", help="the conversations this search finds"
     )
     p.add_argument("--project", metavar="GIZMO_ID", help="the conversations of one Project")
-    p.add_argument("--since", metavar="DATE", help="conversations from this date (YYYY-MM-DD)")
+    p.add_argument(
+        "--since", metavar="DATE", help="conversations from this date on (2024, 2024-05, ...)"
+    )
     p.add_argument("--model", metavar="SLUG", help="conversations with this model")
     p.add_argument(
-        "--budget", type=int, default=8000, metavar="TOKENS", help="size limit (default 8000)"
+        "--budget",
+        type=int,
+        default=8000,
+        metavar="TOKENS",
+        help=f"size limit (at least {MIN_BUDGET}; default 8000)",
     )
     p.add_argument(
         "--target",

@@ -40,7 +40,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     with open_library(args, create=False) as library:
         hits = library.search(
             query,
-            filters_from(args),
+            library.resolve_filters(filters_from(args)),
             mode=args.mode,
             limit=args.limit,
             embedding_model=args.embedding_model,
@@ -63,8 +63,12 @@ def cmd_search(args: argparse.Namespace) -> int:
             print(f"\n{group['title'] or '(untitled)'}  [{group['conversation_id']}]")
         for hit in group["hits"]:
             head = f"{format_time(hit.create_time)}  {hit.role or ''}  {hit.model or ''}".strip()
-            title = "" if args.group else f"{hit.title or '(untitled)'}  "
-            print(f"{title}{head}  [{hit.conversation_id} {hit.message_id}]")
+            if args.group:  # the group's heading already names the conversation
+                print(f"  {head}  [{hit.message_id}]")
+            else:
+                print(
+                    f"{hit.title or '(untitled)'}  {head}  [{hit.conversation_id} {hit.message_id}]"
+                )
             print(f"    {mark(hit.snippet, hit.highlights, '**', '**')}")
             if around := context_line(hit.role, hit.context):
                 print(f"      {around}")
@@ -108,26 +112,41 @@ def _batch_query(
 
 
 def _search_batch(args: argparse.Namespace) -> int:
+    """Run each line of the batch file; a bad line is reported (stderr, and an
+    ``{"error": ..., "line": N}`` object in its place on stdout) and the rest still run."""
     path = Path(args.batch)
     try:
         lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except OSError as error:
-        raise UsageError(f"Could not read the batch file {path}: {error.strerror}") from error
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise UsageError(f"Could not read the batch file {path}: {reason}") from error
     out = sys.stdout.buffer
+    failed = 0
     with open_library(args, create=False) as library:
         for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
             where = f"{path} line {number}"
             try:
-                spec = orjson.loads(line)
-            except orjson.JSONDecodeError as error:
-                raise UsageError(f"{where} is not JSON: {error}") from error
-            query, filters, mode, limit = _batch_query(spec, where, args)
-            hits = _search_one(library, query, filters, mode, limit, args.embedding_model)
-            out.write(orjson.dumps(hits) + b"\n")
+                try:
+                    spec = orjson.loads(line)
+                except orjson.JSONDecodeError as error:
+                    raise UsageError(f"{where} is not JSON: {error}") from error
+                query, filters, mode, limit = _batch_query(spec, where, args)
+                filters = library.resolve_filters(filters)
+                result: object = _search_one(
+                    library, query, filters, mode, limit, args.embedding_model
+                )
+            except UsageError as error:
+                failed += 1
+                message = " ".join(str(error).split())
+                if not message.startswith(where):
+                    message = f"{where}: {message}"
+                sys.stderr.write(f"keeper: {message}\n")
+                result = {"line": number, "error": message}
+            out.write(orjson.dumps(result) + b"\n")
             out.flush()
-    return 0
+    return 2 if failed else 0
 
 
 def _search_one(
@@ -149,7 +168,10 @@ def cmd_list(args: argparse.Namespace) -> int:
     archived = {"only": True, "exclude": False, "include": None}[args.archived]
     with open_library(args, create=False) as library:
         rows = library.conversations(
-            filters_from(args), archived=archived, sort=args.sort, limit=args.limit
+            library.resolve_filters(filters_from(args)),
+            archived=archived,
+            sort=args.sort,
+            limit=args.limit,
         )
     if args.json:
         print_json(
@@ -172,11 +194,13 @@ def cmd_list(args: argparse.Namespace) -> int:
             ]
         )
         return 0
+    # The date shown is the one the list is sorted by (created, else last updated).
     for r in rows:
         flags = " [archived]" if r.is_archived else ""
         flags += " [not in latest export]" if r.absent else ""
+        when = r.create_time if args.sort == "created" else r.update_time or r.create_time
         print(
-            f"{r.id}  {format_time(r.update_time or r.create_time):16}  "
+            f"{r.id}  {format_time(when):16}  "
             f"{(r.model or '-'):14}  {r.message_count:5}  {r.title or '(untitled)'}{flags}"
         )
     if not rows:
@@ -186,15 +210,22 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     """keeper show ID"""
-    from keeper.render import conversation_json, conversation_markdown
+    from keeper.render import conversation_json, conversation_markdown, file_lines
 
     with open_library(args, create=False) as library:
         conv, rows = library.conversation(args.id)
+        refs = library.assets(conv.id)
     if args.format == "json":
         print_json(conversation_json(conv, rows))
     else:
         sys.stdout.write(
-            conversation_markdown(conv, rows, all_branches=args.all_branches, hidden=args.hidden)
+            conversation_markdown(
+                conv,
+                rows,
+                all_branches=args.all_branches,
+                hidden=args.hidden,
+                files=file_lines(refs, lambda ref: ref["path"]),
+            )
         )
     return 0
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from keeper.cli.common import Subparsers, embed_line, open_library, print_json, settings_of
+from keeper.cli.common import (
+    Subparsers,
+    embed_line,
+    open_library,
+    print_json,
+    say,
+    settings_of,
+)
 
 
 def cmd_embed(args: argparse.Namespace) -> int:
@@ -16,6 +23,7 @@ def cmd_embed(args: argparse.Namespace) -> int:
             device=args.device,
             backend=args.backend,
             show_progress=not args.json,
+            notify=say,
         ).as_dict()
     if args.json:
         print_json(result)
@@ -58,7 +66,12 @@ def add_embed(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--allow-download", action="store_true", help="let the model be downloaded from the hub"
     )
-    p.add_argument("--device", help="cpu, cuda, mps (default: the best one found)")
+    p.add_argument(
+        "--device",
+        metavar="DEVICE",
+        help="cpu, cuda, cuda:N or mps (default: the best one found; a missing GPU falls "
+        "back to the CPU, with a note)",
+    )
     p.add_argument("--backend", choices=("auto", "onnx", "torch"), help="default: auto")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_embed)

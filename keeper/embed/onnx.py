@@ -15,7 +15,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -232,12 +232,23 @@ class OnnxEmbedder:
         self.dims = int(layout["dims"]) or int(self.encode(["probe"]).shape[1])
 
     @classmethod
-    def build_or_load(cls, source: ModelSource, cache_dir: Path) -> OnnxEmbedder:
-        """The cached ONNX copy of ``source`` (built first if missing)."""
+    def build_or_load(
+        cls,
+        source: ModelSource,
+        cache_dir: Path,
+        notify: Callable[[str], None] | None = None,
+    ) -> OnnxEmbedder:
+        """The cached ONNX copy of ``source`` (built first if missing; ``notify`` is told
+        before the build starts, since it takes a while once)."""
         assert source.path is not None
         slug = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in source.name[-60:])
         target = cache_dir / "onnx" / f"{slug}-{_fingerprint(source.path)}" / "model_int8.onnx"
         if not target.exists():
+            if notify:
+                notify(
+                    f"First run: building the int8 ONNX copy of {source.name} in "
+                    f"{target.parent} for fast CPU embedding (only this once)…"
+                )
             try:
                 build(source.path, target)
             except Exception as error:  # any failure means: use torch

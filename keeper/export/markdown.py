@@ -10,14 +10,14 @@ from __future__ import annotations
 import re
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from keeper.errors import UsageError
 from keeper.export.source import ExportSource
 from keeper.model import NodeKind
-from keeper.render import conversation_markdown, format_time, iso_time
+from keeper.render import conversation_markdown, file_lines, format_time, iso_time
 from keeper.store.filters import Filters
 
 if TYPE_CHECKING:
@@ -73,20 +73,27 @@ def parse_front_matter(text: str) -> dict[str, object]:
     return out
 
 
-def _attachments(archive: ExportSource, conv_id: str, out_dir: Path) -> str:
-    lines = []
+def _copied(ref: dict[str, Any], out_dir: Path) -> str | None:
+    """The file copied into ``out_dir/assets/``, as a link relative to the notes."""
+    if not ref["path"]:
+        return None
+    source = Path(ref["path"])
     assets_dir = out_dir / "assets"
-    for ref in archive.assets(conv_id):
+    assets_dir.mkdir(exist_ok=True)
+    target = assets_dir / source.name
+    if not target.exists():
+        shutil.copyfile(source, target)
+    return f"assets/{source.name}"
+
+
+def _attachments(refs: list[dict[str, Any]], out_dir: Path) -> str:
+    lines = []
+    for ref in refs:
         label = ref["name"] or ref["pointer"].rsplit("/", 1)[-1]
-        if not ref["path"]:
+        link = _copied(ref, out_dir)
+        if not link:
             lines.append(f"- {label} _(not in the export)_ — message `{ref['node_id']}`")
             continue
-        source = Path(ref["path"])
-        assets_dir.mkdir(exist_ok=True)
-        target = assets_dir / source.name
-        if not target.exists():
-            shutil.copyfile(source, target)
-        link = f"assets/{source.name}"
         embed = "!" if (ref["mime"] or "").startswith("image/") else ""
         lines.append(f"- {embed}[{label}]({link}) — message `{ref['node_id']}`")
     return "\n## Files\n\n" + "\n".join(lines) + "\n" if lines else ""
@@ -103,8 +110,10 @@ def export_markdown(source: ExportSource, out_dir: Path, filters: Filters = Filt
     count = 0
     for conv in source.conversations(filters, sort="created"):
         _, rows = source.conversation(conv.id)
-        body = conversation_markdown(conv, rows, all_branches=True)
-        text = front_matter(conv, rows) + body + _attachments(source, conv.id, out_dir)
+        refs = source.assets(conv.id)
+        files = file_lines(refs, lambda ref: _copied(ref, out_dir))
+        body = conversation_markdown(conv, rows, all_branches=True, files=files)
+        text = front_matter(conv, rows) + body + _attachments(refs, out_dir)
         (out_dir / note_name(conv)).write_text(text, encoding="utf-8")
         count += 1
     return count

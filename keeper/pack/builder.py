@@ -29,7 +29,7 @@ from keeper.config import LlmEndpoint
 from keeper.errors import UsageError
 from keeper.pack import sections as S
 from keeper.pack.facts import Fact, candidate_facts, pick_facts
-from keeper.pack.options import TARGETS, Pack, PackOptions, Source
+from keeper.pack.options import MIN_BUDGET, TARGETS, Pack, PackOptions, Source
 from keeper.pack.polish import PolishResult, polish_card
 from keeper.pack.redact import Redactor
 from keeper.pack.refs import Cite, Refs, mark
@@ -59,7 +59,6 @@ if TYPE_CHECKING:
     from keeper.store.reader import NodeRow
 
 SECTIONS = ("about", "persona", "threads", "facts")
-MIN_BUDGET = 300
 CARD_SCAN = 60  # conversations given a state card at most (the most meaningful)
 FACT_SCAN = 200  # conversations scanned for key facts
 LIFE_TURNS = 600  # user turns read for the people/pets/places sheet (evenly spaced)

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 TARGETS = ("generic", "chatgpt", "claude", "gemini", "system-prompt")
+MIN_BUDGET = 300
+"""The smallest token budget a pack can be built in (CLI and TUI alike)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,11 +58,34 @@ def classify(message: object) -> tuple[str, bool]:
     author = message.get("author")
     role = author.get("role") if isinstance(author, dict) else None
     by_role = _BY_ROLE.get(role) if isinstance(role, str) else None
+    if by_role == TOOL_RESULT and _generated_image(message, content):
+        # The picture an image tool made is the answer the person saw, not scaffolding.
+        return MESSAGE, _hidden_message(message, metadata)
     if by_role is not None:
         return by_role, True
     if role == "assistant" and message.get("recipient") not in _TO_EVERYONE:
         return TOOL_CALL, True
     return MESSAGE, _hidden_message(message, metadata)
+
+
+def _generated_image(message: dict[str, Any], content: object) -> bool:
+    """A tool message that carries an image it generated: on the ``final`` channel, or
+    with the image tools' generation metadata (DALL-E's ``dalle``, 4o's ``generation``)."""
+    parts = content.get("parts") if isinstance(content, dict) else None
+    if not isinstance(parts, list):
+        return False
+    images = [
+        p for p in parts if isinstance(p, dict) and p.get("content_type") == "image_asset_pointer"
+    ]
+    if not images:
+        return False
+    if message.get("channel") == "final":
+        return True
+    for part in images:
+        metadata = part.get("metadata")
+        if isinstance(metadata, dict) and (metadata.get("dalle") or metadata.get("generation")):
+            return True
+    return False
 
 
 def _hidden_message(message: dict[str, Any], metadata: dict[str, Any]) -> bool:

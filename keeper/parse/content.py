@@ -37,7 +37,7 @@ _IMAGE_GEN_RECIPIENTS = ("dalle.text2im", "t2uay3k.sj1i4kz")
 class _Acc:
     """What the parts of one message add up to."""
 
-    __slots__ = ("assets", "audio", "message", "placeholders", "texts", "transcripts")
+    __slots__ = ("assets", "audio", "images", "message", "placeholders", "texts", "transcripts")
 
     def __init__(self, message: dict[str, Any]) -> None:
         self.message = message
@@ -46,9 +46,10 @@ class _Acc:
         self.assets: list[AssetRef] = []
         self.audio = False
         self.transcripts: list[str] = []  # fallback: transcriptions inside audio metadata
+        self.images = 0  # "[image]" placeholders among ``texts``
 
     def content(self) -> Content:
-        transcribed = bool(self.texts) or bool(self.transcripts)
+        transcribed = len(self.texts) > self.images or bool(self.transcripts)
         texts = self.texts or self.transcripts or self.placeholders
         return Content(
             "\n".join(texts),
@@ -228,7 +229,9 @@ def _image_part(part: dict[str, Any], acc: _Acc) -> None:
     if isinstance(pointer, str) and pointer:
         acc.assets.append(AssetRef(pointer, "image", name, mime))
     label = _image_prompt(part) or name
-    acc.placeholders.append(f"[image: {label}]" if label else "[image]")
+    # In line with the words around it, so "[image]" stands where the picture was.
+    acc.texts.append(f"[image: {label}]" if label else "[image]")
+    acc.images += 1
 
 
 def _image_prompt(part: dict[str, Any]) -> str:
@@ -428,7 +431,11 @@ def _aggregate_images(message: dict[str, Any]) -> list[str]:
 
 
 def _browsing_display(content: dict[str, Any], message: dict[str, Any]) -> Content:
-    result = Content(_join(content.get("result"), content.get("summary")))
+    # Some exports (and other tools' fixtures) carry the listing as ``parts``.
+    listing = content.get("result")
+    if not isinstance(listing, str) or not listing:
+        listing = _string_parts(content.get("parts"), "\n\n")
+    result = Content(_join(listing, content.get("summary")))
     assets = content.get("assets")
     if isinstance(assets, list):
         for asset in assets:
@@ -440,7 +447,10 @@ def _browsing_display(content: dict[str, Any], message: dict[str, Any]) -> Conte
 
 def _quote(content: dict[str, Any], message: dict[str, Any]) -> Content:
     header = _title_url(content.get("title"), content.get("url"))
-    return Content(_join(header, content.get("text")))
+    body = content.get("text")
+    if not isinstance(body, str) or not body:
+        body = _string_parts(content.get("parts"), "\n\n")
+    return Content(_join(header, body))
 
 
 def _webpage(content: dict[str, Any], message: dict[str, Any]) -> Content:

@@ -10,7 +10,7 @@ import orjson
 
 from keeper.errors import RecordError
 from keeper.model import AnomalyKind
-from keeper.parse.classify import classify, message_model, message_time
+from keeper.parse.classify import classify, message_model, message_time, to_epoch
 from keeper.parse.content import extract_content
 from keeper.parse.content_types import MESSAGE, STRUCTURAL, AssetRef
 from keeper.parse.profile import ProfileItem, profile_items
@@ -20,6 +20,11 @@ NO_MAPPING = AnomalyKind.NO_MAPPING
 MALFORMED_NODE = AnomalyKind.MALFORMED_NODE
 UNKNOWN_CONTENT = AnomalyKind.UNKNOWN_CONTENT_TYPE
 MISSING_ID = AnomalyKind.MISSING_ID
+FLAT_MESSAGES = AnomalyKind.FLAT_MESSAGES
+UNREADABLE_TIME = AnomalyKind.UNREADABLE_TIME
+# Keys under which some exports and converters hold a plain list of messages instead of a
+# ``mapping`` tree.
+_FLAT_KEYS = ("messages", "chat_messages")
 
 
 @dataclass(slots=True)
@@ -76,14 +81,6 @@ def _str(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _num(value: object) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    return None
-
-
 def conversation_id(record: dict[str, Any]) -> tuple[str, bool]:
     """The record's id (``conversation_id``, then ``id``), or a stable synthetic one.
 
@@ -119,17 +116,30 @@ def parse_conversation(record: object) -> ParsedConversation:
         issues.append(TreeIssue(MISSING_ID, None, "no conversation_id or id; synthesised one"))
     nodes: list[ParsedNode] = []
     profile: list[ProfileItem] = []
+    flat = _flat_messages(record) if not isinstance(mapping, dict) else None
     if isinstance(mapping, dict) and mapping:
         nodes = _parse_nodes(mapping, record.get("current_node"), default_model, issues, profile)
     elif isinstance(mapping, dict):
         issues.append(TreeIssue(NO_MAPPING, None, "conversation has an empty mapping"))
+    elif flat:
+        key, chained = flat
+        issues.append(
+            TreeIssue(
+                FLAT_MESSAGES,
+                None,
+                f"no mapping; read {len(chained)} messages from its {key!r} list as one thread",
+            )
+        )
+        nodes = _parse_nodes(chained, None, default_model, issues, profile)
     else:
         issues.append(TreeIssue(NO_MAPPING, None, "conversation has no mapping (empty shell)"))
+    create_time = _time_field(record, "create_time", issues)
+    update_time = _time_field(record, "update_time", issues)
     return ParsedConversation(
         id=conv_id,
         title=_str(record.get("title")) or "",
-        create_time=_num(record.get("create_time")),
-        update_time=_num(record.get("update_time")),
+        create_time=create_time,
+        update_time=update_time,
         model=default_model or _first_model(nodes),
         gizmo_id=_str(record.get("gizmo_id")) or _str(record.get("conversation_template_id")),
         gizmo_type=_str(record.get("gizmo_type")),
@@ -142,6 +152,59 @@ def parse_conversation(record: object) -> ParsedConversation:
         issues=issues,
         profile=profile,
     )
+
+
+def _time_field(record: dict[str, Any], key: str, issues: list[TreeIssue]) -> float | None:
+    """A conversation time as epoch seconds (numbers, numeric or ISO strings); a value
+    that is there but is no time is reported, not silently dropped."""
+    value = record.get(key)
+    when = to_epoch(value)
+    if when is None and value is not None and value != "":
+        issues.append(TreeIssue(UNREADABLE_TIME, None, f"{key} {value!r} is not a time"))
+    return when
+
+
+def _flat_messages(record: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """A list of messages (``messages``/``chat_messages``) as a mapping chained in list
+    order, each message normalised to the export's shape; None when there is none."""
+    for key in _FLAT_KEYS:
+        items = record.get(key)
+        if not isinstance(items, list) or not any(isinstance(m, dict) for m in items):
+            continue
+        mapping: dict[str, Any] = {}
+        previous: str | None = None
+        for index, item in enumerate(items):
+            message = _as_message(item) if isinstance(item, dict) else None
+            given = message.get("id") if message else None
+            node_id = given if isinstance(given, str) and given and given not in mapping else None
+            node_id = node_id or f"{key}-{index}"
+            mapping[node_id] = {"id": node_id, "message": message, "parent": previous}
+            previous = node_id
+        return key, mapping
+    return None
+
+
+def _as_message(item: dict[str, Any]) -> dict[str, Any]:
+    """One flat-list message in the export's own shape: ``author.role`` (from ``role`` or
+    ``sender``), ``content`` (from a string, ``text`` or ``parts``), ``create_time``."""
+    message = dict(item)
+    if not isinstance(message.get("author"), dict):
+        role = item.get("role") or item.get("sender")
+        if isinstance(role, str):
+            role = {"human": "user", "ai": "assistant", "bot": "assistant"}.get(role, role)
+        message["author"] = {"role": role if isinstance(role, str) else None}
+    content = item.get("content")
+    if not isinstance(content, dict):
+        if isinstance(content, str):
+            parts: object = [content]
+        elif isinstance(content, list):
+            parts = [p.get("text", p) if isinstance(p, dict) else p for p in content]
+        else:
+            parts = item.get("parts") or [item.get("text") or ""]
+        message["content"] = {"content_type": "text", "parts": parts}
+    if message.get("create_time") is None:
+        message["create_time"] = item.get("created_at") or item.get("timestamp")
+    return message
 
 
 def _first_model(nodes: list[ParsedNode]) -> str | None:

@@ -5,6 +5,7 @@ Everything here is iterative: real exports hold cycles and chains 20,000 nodes d
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 from keeper.model import AnomalyKind
@@ -14,6 +15,7 @@ CYCLE = AnomalyKind.CYCLE
 DANGLING_PARENT = AnomalyKind.DANGLING_PARENT
 MULTIPLE_ROOTS = AnomalyKind.MULTIPLE_ROOTS
 BAD_CURRENT_NODE = AnomalyKind.CURRENT_NODE_INVALID
+UNLINKED = AnomalyKind.UNLINKED_NODES
 
 
 @dataclass(slots=True)
@@ -52,6 +54,8 @@ def build_tree(
     known = set(order)
     issues: list[TreeIssue] = []
     parent = _effective_parents(order, known, raw_parent, listed_children, issues)
+    if len(order) > 1 and all(up is None for up in parent.values()):
+        _chain_by_time(order, parent, times, issues)
     _break_cycles(order, parent, issues)
     children = _children(order, parent, listed_children, times)
     roots = [node for node in order if parent[node] is None]
@@ -85,6 +89,35 @@ def _effective_parents(
         else:
             parent[node] = claimed.get(node)
     return parent
+
+
+def _chain_by_time(
+    order: list[str],
+    parent: dict[str, str | None],
+    times: dict[str, float | None],
+    issues: list[TreeIssue],
+) -> None:
+    """Nodes with no parent or children links at all: read them as one thread, ordered by
+    ``create_time``, then mapping order."""
+    # An untimed node keeps its place after the timed node before it in mapping order.
+    carried: dict[str, tuple[float, int]] = {}
+    latest = float("-inf")
+    for index, node in enumerate(order):
+        value = times.get(node)
+        if value is not None:
+            latest = value
+        carried[node] = (latest if value is None else value, index)
+    ordered = sorted(order, key=carried.__getitem__)
+    for before, node in itertools.pairwise(ordered):
+        parent[node] = before
+    issues.append(
+        TreeIssue(
+            UNLINKED,
+            None,
+            f"{len(order)} nodes have no parent or children links; read as one thread "
+            "ordered by create_time, then mapping order",
+        )
+    )
 
 
 def _break_cycles(order: list[str], parent: dict[str, str | None], issues: list[TreeIssue]) -> None:

@@ -47,6 +47,7 @@ _HANDLED = frozenset(
         "profile_sources",
         "imports",
         "aux_files",
+        "conversation_sources",
         *_CORPUS_CACHES,
     }
 )
@@ -66,12 +67,15 @@ class ForgetResult:
     other_rows: dict[str, int] = field(default_factory=dict)
 
 
-def forget_conversation(conn: apsw.Connection, conversation_id: str) -> ForgetResult:
+def forget_conversation(
+    conn: apsw.Connection, conversation_id: str, *, optimize: bool = True
+) -> ForgetResult:
     """Delete ``conversation_id`` and everything derived from it, in one transaction.
 
     Returns what was removed; the caller deletes the returned asset files (after the
     commit, so a crash never leaves rows pointing at missing files). Raises KeyError when
-    there is no such conversation.
+    there is no such conversation. ``optimize=False`` leaves rewriting the keyword indexes
+    to one :func:`optimize_indexes` after forgetting many.
     """
     result = ForgetResult(conversation_id)
     secure = scalar(conn, "PRAGMA secure_delete")
@@ -90,16 +94,66 @@ def forget_conversation(conn: apsw.Connection, conversation_id: str) -> ForgetRe
             for cache in _CORPUS_CACHES:
                 if _table_exists(conn, cache):
                     conn.execute(f"DELETE FROM {cache}")
-            for table in ("node_revisions", "conversation_revisions", "record_hashes", "title_fts"):
+            for table in (
+                "node_revisions",
+                "conversation_revisions",
+                "record_hashes",
+                "title_fts",
+                "conversation_sources",
+            ):
                 conn.execute(f"DELETE FROM {table} WHERE conversation_id = ?", (conversation_id,))
             conn.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
-            # Rewrite the keyword indexes so the forgotten words leave their b-trees.
-            for fts in ("message_fts", "title_fts"):
-                conn.execute(f"INSERT INTO {fts}({fts}) VALUES ('optimize')")
+            if optimize:
+                _optimize(conn)
             conn.execute("DROP TABLE temp.forget_rowids")
     finally:
         conn.execute(f"PRAGMA secure_delete = {int(secure or 0)}")
     return result
+
+
+def _optimize(conn: apsw.Connection) -> None:
+    # Rewrite the keyword indexes so the forgotten words leave their b-trees.
+    for fts in ("message_fts", "title_fts"):
+        conn.execute(f"INSERT INTO {fts}({fts}) VALUES ('optimize')")
+
+
+def optimize_indexes(conn: apsw.Connection) -> None:
+    """Rewrite the keyword indexes (after forgetting with ``optimize=False``)."""
+    with _Immediate(conn):
+        _optimize(conn)
+
+
+def import_sources(conn: apsw.Connection) -> list[tuple[str, int, int]]:
+    """Each export file conversations came from: (file, latest import id, conversations)."""
+    rows = conn.execute(
+        "SELECT source, max(import_id), count(DISTINCT conversation_id) FROM conversation_sources "
+        "GROUP BY source ORDER BY max(import_id), source"
+    )
+    return [(str(r[0]), int(r[1]), int(r[2])) for r in rows]
+
+
+def only_from(conn: apsw.Connection, sources: list[str]) -> list[str]:
+    """Ids of the conversations that every known source of lies in ``sources``: what
+    taking back those export files removes (a conversation another export also holds
+    stays)."""
+    marks = ", ".join("?" * len(sources))
+    rows = conn.execute(
+        f"SELECT DISTINCT s.conversation_id FROM conversation_sources s "
+        f"JOIN conversations c ON c.id = s.conversation_id WHERE s.source IN ({marks}) "
+        f"AND NOT EXISTS (SELECT 1 FROM conversation_sources o WHERE "
+        f"o.conversation_id = s.conversation_id AND o.source NOT IN ({marks})) "
+        "ORDER BY c.create_time, c.id",
+        [*sources, *sources],
+    )
+    return [str(row[0]) for row in rows]
+
+
+def sources_of_import(conn: apsw.Connection, import_id: int) -> list[str]:
+    """The export files import ``import_id`` read conversations from."""
+    rows = conn.execute(
+        "SELECT DISTINCT source FROM conversation_sources WHERE import_id = ?", (import_id,)
+    )
+    return [str(row[0]) for row in rows]
 
 
 def scrub(conn: apsw.Connection) -> bool:

@@ -200,6 +200,23 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX chunks_conversation ON chunks(conversation_id);
     """,
     STEP_3_CONTINUITY,
+    # 4: which export files each conversation was seen in, so one import can be taken back
+    #    (``keeper forget --import``). Older imports are filled in where their one source
+    #    is known (an import of several files cannot say which file held what).
+    """
+    CREATE TABLE conversation_sources (
+        conversation_id TEXT NOT NULL,
+        source          TEXT NOT NULL,
+        import_id       INTEGER NOT NULL,
+        PRIMARY KEY (conversation_id, source, import_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX conversation_sources_source ON conversation_sources(source);
+    CREATE INDEX conversation_sources_import ON conversation_sources(import_id);
+    INSERT OR IGNORE INTO conversation_sources
+        SELECT c.id, json_extract(i.sources, '$[0]'), i.id FROM conversations c
+        JOIN imports i ON i.id IN (c.first_import, c.last_import)
+        WHERE json_valid(i.sources) AND json_array_length(i.sources) = 1;
+    """,
 )
 
 

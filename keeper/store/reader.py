@@ -125,6 +125,41 @@ def _node(r: tuple[Any, ...]) -> NodeRow:
     )
 
 
+def conversations_by_prefix(
+    conn: apsw.Connection, prefix: str, limit: int = 10
+) -> list[ConversationRow]:
+    """The conversation whose id is ``prefix`` exactly, else up to ``limit`` whose id starts
+    with it (in id order), so a caller can tell unique, ambiguous and unknown apart."""
+    exact = conn.execute(
+        f"SELECT {_CONVERSATION_COLUMNS} FROM conversations c WHERE c.id = ?", (prefix,)
+    ).fetchone()
+    if exact is not None:
+        return [_conversation(exact)]
+    if not prefix:
+        return []
+    rows = conn.execute(
+        f"SELECT {_CONVERSATION_COLUMNS} FROM conversations c WHERE c.id >= ? AND c.id < ? "
+        "ORDER BY c.id LIMIT ?",
+        (prefix, prefix + "\U0010ffff", limit),
+    )
+    return [_conversation(row) for row in rows]
+
+
+def known_models(conn: apsw.Connection) -> list[str]:
+    """Every model slug the archive's conversations or messages name."""
+    rows = conn.execute(
+        "SELECT model FROM conversations WHERE model IS NOT NULL UNION "
+        "SELECT DISTINCT model FROM nodes WHERE model IS NOT NULL AND kind = 'message'"
+    )
+    return sorted(str(row[0]) for row in rows)
+
+
+def known_projects(conn: apsw.Connection) -> list[str]:
+    """Every Project or custom GPT id (gizmo id) the archive's conversations belong to."""
+    rows = conn.execute("SELECT DISTINCT gizmo_id FROM conversations WHERE gizmo_id IS NOT NULL")
+    return sorted(str(row[0]) for row in rows)
+
+
 def conversation_nodes(conn: apsw.Connection, conversation_id: str) -> list[NodeRow]:
     """Every stored node of a conversation, in mapping order."""
     rows = conn.execute(

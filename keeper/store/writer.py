@@ -14,7 +14,7 @@ import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import apsw
 import orjson
@@ -48,9 +48,13 @@ class WriteResult:
 
 
 def _is_newer(incoming: float | None, stored: float | None) -> bool:
-    """A snapshot replaces the stored one unless it is strictly older (ties: latest import)."""
-    if incoming is None or stored is None:
+    """A snapshot replaces the stored one unless it is strictly older (ties: latest import).
+    A snapshot without a time never replaces one that has a time: it cannot show that it is
+    newer, and an old export must never roll a conversation back."""
+    if stored is None:
         return True
+    if incoming is None:
+        return False
     return incoming >= stored
 
 
@@ -66,6 +70,11 @@ class ArchiveWriter:
         self.import_id = import_id
         row = conn.execute("SELECT coalesce(max(rowid), 0) FROM nodes").fetchone()
         self._next_rowid = int(row[0]) + 1 if row else 1
+        # A database still on an older schema (migrations add this table) records no sources;
+        # migrating fills them in for single-file imports.
+        self._sources = (
+            scalar(conn, "SELECT 1 FROM sqlite_master WHERE name = 'conversation_sources'") == 1
+        )
 
     # -- transactions -------------------------------------------------------------
     def begin(self) -> None:
@@ -315,6 +324,24 @@ class ArchiveWriter:
             (conv_id, node_id, pointer, kind, name, mime, sha256),
         )
 
+    def conversations_lacking_files(self) -> set[str]:
+        """Ids of conversations that reference a file keeper has no copy of."""
+        rows = self.conn.execute(
+            "SELECT DISTINCT conversation_id FROM asset_refs WHERE sha256 IS NULL"
+        )
+        return {str(row[0]) for row in rows}
+
+    def refs_lacking_files(
+        self, conversation_id: str
+    ) -> list[tuple[str, str, str, str | None, str | None]]:
+        """(node id, pointer, kind, name, mime) of each file the conversation lacks."""
+        rows = self.conn.execute(
+            "SELECT node_id, pointer, kind, name, mime FROM asset_refs "
+            "WHERE conversation_id = ? AND sha256 IS NULL",
+            (conversation_id,),
+        )
+        return [(str(r[0]), str(r[1]), str(r[2]), r[3], r[4]) for r in rows]
+
     def add_aux_file(self, name: str, raw: bytes) -> None:
         """Keep an auxiliary export file (user.json, message_feedback.json, ...) raw."""
         digest = hashlib.sha256(raw).hexdigest()
@@ -324,8 +351,25 @@ class ArchiveWriter:
         )
 
     # -- import bookkeeping -----------------------------------------------------------
+    def note_source(self, conversation_id: str, source: str) -> None:
+        """Remember that the export file ``source`` holds ``conversation_id``."""
+        if not self._sources:
+            return
+        self.conn.execute(
+            "INSERT OR IGNORE INTO conversation_sources VALUES (?, ?, ?)",
+            (conversation_id, source, self.import_id),
+        )
+
     def mark_absent(self, seen: set[str], newest_update: float) -> int:
-        """Mark conversations a complete, newer export no longer contains. Returns the count."""
+        """Mark conversations a complete, newer export no longer contains. Returns the count.
+
+        An export older than what the archive already holds (some stored conversation was
+        updated after this export's newest one) marks nothing: it predates the others, so
+        what it lacks says nothing about them (older exports also left out whole kinds of
+        conversations, such as Projects)."""
+        newest_stored = scalar(self.conn, "SELECT max(update_time) FROM conversations")
+        if newest_stored is not None and float(cast(float, newest_stored)) > newest_update:
+            return 0
         self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS seen_ids (id TEXT PRIMARY KEY)")
         self.conn.execute("DELETE FROM seen_ids")
         self.conn.executemany("INSERT OR IGNORE INTO seen_ids VALUES (?)", ((i,) for i in seen))

@@ -6,8 +6,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
+from keeper import dates
 from keeper.store.filters import Filters
 
 KEYS = ("model", "role", "project", "since", "until", "conversation", "hidden")
@@ -23,19 +23,9 @@ class SearchQuery:
 
 
 def parse_date(value: str, *, end: bool = False) -> float:
-    """Epoch seconds for ``YYYY-MM-DD`` / ``YYYY-MM`` / ``YYYY`` (local time); with ``end``
-    the first moment after that day, month or year. ValueError if unreadable."""
-    parts = value.split("-")
-    if len(parts) == 1 and len(value) == 4:
-        start = datetime(int(value), 1, 1)
-        after = datetime(start.year + 1, 1, 1)
-    elif len(parts) == 2:
-        start = datetime(int(parts[0]), int(parts[1]), 1)
-        after = datetime(start.year + start.month // 12, start.month % 12 + 1, 1)
-    else:
-        start = datetime.fromisoformat(value)
-        after = start + timedelta(days=1)
-    return (after if end else start).astimezone().timestamp()
+    """Epoch seconds where the date ``value`` begins (with ``end``: where it ends); the
+    CLI's reader, :mod:`keeper.dates`. ValueError if unreadable."""
+    return dates.until(value) if end else dates.since(value)
 
 
 def parse_query(raw: str) -> SearchQuery:
@@ -56,7 +46,7 @@ def parse_query(raw: str) -> SearchQuery:
         if "until" in values:
             until = parse_date(values["until"], end=True)
     except ValueError:
-        problems.append("dates look like 2024-05-01, 2024-05 or 2024")
+        problems.append(dates.HINT)
     filters = Filters(
         since=since,
         until=until,

@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, TextArea
 
-from keeper.pack.options import TARGETS, Pack, PackOptions
+from keeper.pack.options import MIN_BUDGET, TARGETS, Pack, PackOptions
 from keeper.tui.screens.base import WorkerErrors
 from keeper.tui.widgets.status import StatusLine
 
@@ -124,8 +124,8 @@ class ExportScreen(WorkerErrors, ModalScreen[None]):
     def action_build(self) -> None:
         """Build the pack for the chosen scope in a worker."""
         budget_text = self.query_one("#budget", Input).value.strip()
-        if not budget_text.isdigit() or int(budget_text) < 200:
-            self.status("The token budget is a number of at least 200.")
+        if not budget_text.isdigit() or int(budget_text) < MIN_BUDGET:
+            self.status(f"The token budget is a number of at least {MIN_BUDGET}.")
             return
         scope = str(self.query_one("#scope", Select).value)
         target = str(self.query_one("#target", Select).value)
