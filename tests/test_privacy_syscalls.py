@@ -164,11 +164,16 @@ def test_a_long_tui_session_with_semantic_search_reaches_no_network(tmp_path: Pa
         while time.monotonic() - started < LONG_LIVED_SECONDS:
             assert tmux.alive()
             time.sleep(1)
+        tmux.run("send-keys", "-t", "keeper", "Escape")  # leave the search box
+        tmux.wait_for(lambda s: "23 conversations" in s)
         tmux.run("send-keys", "-t", "keeper", "q")
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 30
         while tmux.alive() and time.monotonic() < deadline:
             time.sleep(0.2)
+        assert not tmux.alive(), f"q quits the TUI; the terminal showed:\n{tmux.screen()}"
     finally:
         tmux.run("kill-server", check=False)
+        # A traced process can outlive its tmux pane (strace detaches on SIGHUP).
+        subprocess.run(["pkill", "-f", str(db)], check=False)
     assert log.exists() and log.stat().st_size > 0, "strace watched the TUI"
     assert network_attempts(log) == []
