@@ -75,6 +75,8 @@ def bad_inputs(db: str, tmp: Path) -> dict[str, list[list[str]]]:
             ["--since", "soon"],
         ],
         "forget": [[], ["zzz999", "--yes"], ["--import", "never.zip", "--yes"]],
+        # A server with a good archive waits for a client; these fail before serving.
+        "mcp": [["--db", str(tmp / "nowhere" / "keeper.db")], ["--db", str(folder)]],
     }
 
 

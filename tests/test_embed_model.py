@@ -118,8 +118,11 @@ def test_cli_batch_supports_every_mode_and_filters(archive: Path, tmp_path: Path
     assert done.returncode == 0, done.stderr
     results = [orjson.loads(line) for line in done.stdout.splitlines()]
     assert len(results) == 3
-    for hits in results[1:]:
-        assert len(hits) == 4 and {h["role"] for h in hits} == {"assistant"}
+    keyword, semantic, hybrid = results
+    assert len(semantic) == 4 and {h["role"] for h in semantic} == {"assistant"}
+    # Hybrid pads with no semantic hit below its calibrated floor: up to the limit.
+    assert 1 <= len(hybrid) <= 4 and {h["role"] for h in hybrid} == {"assistant"}
+    assert {h["role"] for h in keyword} <= {"assistant"}
 
 
 def test_embed_command_reports_nothing_missing(archive: Path) -> None:

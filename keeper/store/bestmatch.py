@@ -18,7 +18,7 @@ import apsw
 from keeper.store.filters import Filters
 from keeper.store.fts_text import CJK_RUN, ParsedQuery, QueryTerm, index_text
 from keeper.store.reader import KeywordRow, keyword_candidates
-from keeper.store.sql import scalar
+from keeper.store.sql import ensure_vocab, scalar
 
 # Candidates read per wanted hit (at least MIN_POOL): enough that a message holding all the
 # terms or the rarest ones is among them.
@@ -51,17 +51,9 @@ def _tokenizer(conn: apsw.Connection) -> _Tokenize:
     return tokens
 
 
-def _vocab(conn: apsw.Connection) -> str:
-    conn.execute(
-        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.message_fts_terms "
-        "USING fts5vocab(main, message_fts, row)"
-    )
-    return "temp.message_fts_terms"
-
-
 def term_weights(conn: apsw.Connection, terms: tuple[QueryTerm, ...]) -> dict[str, float]:
     """Inverse document frequency of each term (BM25's form), by its text."""
-    table = _vocab(conn)
+    table = ensure_vocab(conn)
     tokenize = _tokenizer(conn)
     total = float(scalar(conn, "SELECT max(rowid) FROM nodes") or 1)
     weights: dict[str, float] = {}

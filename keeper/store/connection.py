@@ -12,6 +12,7 @@ import apsw
 from keeper.errors import StoreError
 from keeper.paths import DataPaths, ensure_private_dir
 from keeper.store.migrations import MIGRATIONS, migrate, schema_version
+from keeper.store.sql import ensure_vocab
 
 BUSY_TIMEOUT_MS = 10_000
 # Searches read the database through a memory map: rescoring a vector or filtering a
@@ -104,7 +105,6 @@ def open_readonly(paths: DataPaths) -> apsw.Connection:
         conn = apsw.Connection(str(db), flags=apsw.SQLITE_OPEN_READONLY)
         conn.set_busy_timeout(BUSY_TIMEOUT_MS)
         load_sqlite_vec(conn)
-        conn.execute("PRAGMA query_only = ON")
         conn.execute("PRAGMA temp_store = MEMORY")
         conn.execute("PRAGMA cache_size = -65536")
         version = schema_version(conn)
@@ -122,6 +122,9 @@ def open_readonly(paths: DataPaths) -> apsw.Connection:
             if newer
             else "Run a keeper command once (e.g. keeper doctor) to upgrade it, then start again.",
         )
+    # Temporary objects only (the temp schema), made before every write is refused.
+    ensure_vocab(conn)
+    conn.execute("PRAGMA query_only = ON")
     return conn
 
 
