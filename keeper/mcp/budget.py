@@ -1,56 +1,18 @@
 """Token caps for MCP responses, so one tool call never floods a client's context.
 
-No real tokenizer ships with keeper today, so responses are measured with a deliberately
-conservative estimate (:data:`TOKENIZER`): it counts more tokens than the BPE vocabularies
-of current models (o200k, cl100k, Claude's) spend on the same text, so a response within
-its cap is within it for the client too. Rules, per piece of text:
-
-- a run of ASCII letters: one token per 4 letters, rounded up (English words are mostly
-  one token; ids and rare words are the reason for rounding up);
-- a run of digits: one token per 3 digits (BPE vocabularies group numbers in threes);
-- a run mixing letters and digits (ids, hashes): 0.7 tokens per character;
-- each CJK character: 1.5 tokens; any other non-ASCII character: one token per 2 bytes
-  of UTF-8 (an emoji is 2);
-- each punctuation mark or symbol: one token; each line break: one token.
+Responses are measured with the real tokenizer keeper's packs use (o200k_base, offline,
+:mod:`keeper.pack.tokens`); :data:`TOKENIZER` names it.
 """
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Callable, Iterable
 
-from keeper.text import CJK_RUN
+from keeper.pack.tokens import TOKENIZER as TOKENIZER
+from keeper.pack.tokens import count_tokens as count_tokens
 
-TOKENIZER = "keeper conservative estimate (over-counts o200k/cl100k; no tokenizer shipped)"
 MIN_TOKENS = 200
 MAX_TOKENS = 25_000  # Claude Desktop warns about tool results larger than this
-
-_ALNUM = re.compile(r"[A-Za-z0-9]+")
-_MARKS = re.compile(r"[!-/:-@\[-`{-~]")
-_LINES = re.compile(r"\n+")
-_NON_ASCII = re.compile("[^\x00-\x7f]+")
-_TWO_BYTE = re.compile("[\u0080-\u07ff]")
-_WIDE = re.compile("[\u0800-\U0010ffff]")
-
-
-def count_tokens(text: str) -> int:
-    """A conservative token count of ``text`` (see the module docstring)."""
-    total = 0.0
-    for run in _ALNUM.findall(text):
-        if run.isalpha():
-            total += (len(run) + 3) // 4
-        elif run.isdigit():
-            total += (len(run) + 2) // 3
-        else:
-            total += math.ceil(len(run) * 0.7)
-    total += len(_MARKS.findall(text)) + len(_LINES.findall(text))
-    if not text.isascii():
-        wide = "".join(_NON_ASCII.findall(text))
-        cjk = sum(len(run) for run in CJK_RUN.findall(wide))
-        # Two-byte characters cost 1; CJK 1.5; every other wider character 2.
-        total += len(_TWO_BYTE.findall(wide)) + 1.5 * cjk + 2 * (len(_WIDE.findall(wide)) - cjk)
-    return math.ceil(total)
 
 
 def clip(text: str, max_tokens: int, marker: str = "…") -> str:

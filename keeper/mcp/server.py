@@ -45,8 +45,8 @@ Tokens = Annotated[
     Field(
         ge=MIN_TOKENS,
         le=MAX_TOKENS,
-        description="Upper bound on the size of this answer in tokens (counted "
-        "conservatively); longer content is cut and the answer says how to get the rest.",
+        description="Upper bound on the size of this answer in tokens (o200k_base); "
+        "longer content is cut and the answer says how to get the rest.",
     ),
 ]
 Day = Annotated[

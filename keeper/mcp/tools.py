@@ -384,7 +384,7 @@ class ArchiveTools:
             pack = self.library.pack(options)
             measured = count_tokens(pack.text)
             if measured > cap:
-                # The pack counts with its own estimate; rebuild smaller to fit this one.
+                # Target wrapping can push a pack past its budget: rebuild it smaller.
                 smaller = max(300, cap * pack.tokens // measured - 50)
                 opts = PackOptions(**{**_fields(options), "budget": smaller})
                 pack = self.library.pack(opts)
