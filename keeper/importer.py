@@ -19,12 +19,13 @@ from keeper.archive.container import READ_ERRORS
 from keeper.assetstore import copy_asset
 from keeper.config import DEFAULT_IMPORT_BATCH_NODES
 from keeper.errors import InputError, KeeperError, RecordError, StoreError
-from keeper.model import INCOMPLETE_SOURCE, AnomalyKind
+from keeper.model import INCOMPLETE_SOURCE, AnomalyKind, ImportReport
+from keeper.model.report import FAILED
 from keeper.parse.conversation import ParsedConversation, parse_conversation
 from keeper.parse.jsontext import loads_conversation
 from keeper.paths import DataPaths
 from keeper.progress import Progress
-from keeper.store.writer import NEW, UNCHANGED, UPDATED, ArchiveWriter, finish_import, start_import
+from keeper.store.writer import NEW, UNCHANGED, ArchiveWriter, finish_import, start_import
 
 # A write transaction commits after this many nodes or seconds, whichever comes first: a
 # crash loses at most that much work. The import_batch_nodes setting tunes it.
@@ -32,14 +33,13 @@ BATCH_NODES = DEFAULT_IMPORT_BATCH_NODES
 BATCH_SECONDS = 2.0
 MAX_LISTED = 500  # anomalies and missing assets listed one by one; counts stay complete
 
-EXIT_OK, EXIT_UNREADABLE, EXIT_PARTIAL = 0, 1, 3
 # Errors writing into the data directory: the disk (or quota, or file-size limit) is full.
 _DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 
 
 @dataclass
-class ImportReport:
-    """Everything an import did, for people (``render``) and machines (``as_dict``)."""
+class ImportTally:
+    """What an import has done so far; :meth:`report` freezes it into an ImportReport."""
 
     sources: list[dict[str, Any]] = field(default_factory=list)
     conversations: Counter[str] = field(default_factory=Counter)
@@ -65,60 +65,32 @@ class ImportReport:
 
     def fail(self, origin: str, error: str, conversation_id: str | None = None) -> None:
         """Record a conversation that could not be imported."""
-        self.conversations["failed"] += 1
+        self.conversations[FAILED] += 1
         self.anomaly_counts[AnomalyKind.FAILED_RECORD.value] += 1
         if len(self.failed) < MAX_LISTED:
             self.failed.append(
                 {"origin": origin, "conversation_id": conversation_id, "error": error}
             )
 
-    @property
-    def exit_code(self) -> int:
-        """0: all imported; 3: some records failed, the rest stored; 1: nothing stored."""
-        readable = [s for s in self.sources if not s.get("error")]
-        if not readable:
-            return EXIT_UNREADABLE
-        total = sum(self.conversations[k] for k in (NEW, UPDATED, UNCHANGED))
-        if total == 0:
-            # Nothing at all could be stored (even if records were found): not a partial
-            # import but a failed one.
-            return EXIT_UNREADABLE
-        partial = self.conversations["failed"] or len(readable) < len(self.sources)
-        partial = partial or any(s.get("incomplete") for s in readable)
-        return EXIT_PARTIAL if partial else EXIT_OK
-
-    def as_dict(self) -> dict[str, Any]:
-        """The report as one JSON-able object (the ``--json`` output)."""
-        return {
-            "import_id": self.import_id,
-            "exit_code": self.exit_code,
-            "sources": self.sources,
-            "conversations": {
-                key: self.conversations[key] for key in (NEW, UPDATED, UNCHANGED, "failed")
-            }
-            | {"marked_absent": self.marked_absent},
-            "nodes": {
-                "seen": self.nodes_seen,
-                "added": self.nodes_added,
-                "by_kind": dict(sorted(self.nodes_by_kind.items())),
-            },
-            "assets": {
-                "referenced": self.assets["referenced"],
-                "resolved": self.assets["resolved"],
-                "copied": self.assets["copied"],
-                "missing": self.assets["missing"],
-                "filled": self.assets["filled"],
-                "missing_list": self.missing_assets,
-            },
-            "profile_items": self.profile_items,
-            "anomalies": {
-                "counts": dict(sorted(self.anomaly_counts.items())),
-                "list": self.anomalies,
-            },
-            "failed": self.failed,
-            "elapsed_s": round(self.elapsed_s, 3),
-            "nodes_per_s": round(self.nodes_seen / self.elapsed_s) if self.elapsed_s else 0,
-        }
+    def report(self) -> ImportReport:
+        """The tally as it stands, as a frozen report (copies: later counting changes
+        nothing in it)."""
+        return ImportReport(
+            sources=[dict(source) for source in self.sources],
+            conversations=dict(self.conversations),
+            nodes_by_kind=dict(self.nodes_by_kind),
+            nodes_added=self.nodes_added,
+            nodes_seen=self.nodes_seen,
+            assets=dict(self.assets),
+            missing_assets=list(self.missing_assets),
+            anomalies=list(self.anomalies),
+            anomaly_counts=dict(self.anomaly_counts),
+            failed=list(self.failed),
+            profile_items=self.profile_items,
+            marked_absent=self.marked_absent,
+            elapsed_s=self.elapsed_s,
+            import_id=self.import_id,
+        )
 
 
 class Importer:
@@ -138,7 +110,7 @@ class Importer:
         self.batch_nodes = batch_nodes
         self.show_progress = show_progress
         self.on_progress = on_progress
-        self.report = ImportReport()
+        self.tally = ImportTally()
         self._source_name = ""
         self._lacking_files: set[str] = set()
 
@@ -149,7 +121,7 @@ class Importer:
             import_id = start_import(self.conn, [str(p) for p in inputs])
         except apsw.Error as error:
             raise self._write_failed(error) from error
-        self.report.import_id = import_id
+        self.tally.import_id = import_id
         writer = ArchiveWriter(self.conn, import_id)
         completed = False
         try:
@@ -159,16 +131,16 @@ class Importer:
         except apsw.Error as error:
             raise self._write_failed(error) from error
         finally:
-            self.report.elapsed_s = time.monotonic() - started
-            report = self.report.as_dict()
+            self.tally.elapsed_s = time.monotonic() - started
+            report = self.tally.report()
             try:
-                finish_import(self.conn, import_id, self.report.exit_code, report)
+                finish_import(self.conn, import_id, report.exit_code, report.as_dict())
             except apsw.Error as error:
                 # With the disk still full, storing the report fails too; the error that
                 # stopped the import (already propagating) is the one to show.
                 if completed:
                     raise self._write_failed(error) from error
-        return self.report
+        return report
 
     def _write_failed(self, error: BaseException) -> StoreError:
         return StoreError(
@@ -179,7 +151,7 @@ class Importer:
 
     def _import_source(self, path: Path, writer: ArchiveWriter) -> None:
         entry: dict[str, Any] = {"path": str(path)}
-        self.report.sources.append(entry)
+        self.tally.sources.append(entry)
         try:
             source = open_export(path)
         except InputError as error:
@@ -192,12 +164,12 @@ class Importer:
             newest = self._import_records(source, writer, seen)
             self._store_aux_files(source, writer)
             for anomaly in source.anomalies:
-                self.report.anomaly(anomaly.kind, anomaly.detail, where=anomaly.where)
+                self.tally.anomaly(anomaly.kind, anomaly.detail, where=anomaly.where)
             incomplete = any(a.kind in INCOMPLETE_SOURCE for a in source.anomalies)
             entry["conversations"] = len(seen)
             if incomplete:
                 entry["incomplete"] = True
-            if not seen and not self.report.conversations["failed"]:
+            if not seen and not self.tally.conversations[FAILED]:
                 entry["error"] = (
                     f"No conversations found in {path}. A ChatGPT export holds "
                     "conversations.json or conversations-000.json; check that this is the zip "
@@ -206,7 +178,7 @@ class Importer:
                 return
             if source.kind in ("zip", "directory") and not incomplete and newest is not None:
                 with self._transaction(writer):
-                    self.report.marked_absent += writer.mark_absent(seen, newest)
+                    self.tally.marked_absent += writer.mark_absent(seen, newest)
 
     @contextmanager
     def _transaction(self, writer: ArchiveWriter) -> Iterator[None]:
@@ -247,7 +219,7 @@ class Importer:
                     writer.begin()
                     pending_nodes = 0
                     batch_started = time.monotonic()
-                progress.update(record.position, self.report.nodes_seen, "nodes")
+                progress.update(record.position, self.tally.nodes_seen, "nodes")
                 if self.on_progress:
                     self.on_progress(record.position, source.total_bytes())
             writer.commit()
@@ -270,12 +242,12 @@ class Importer:
         asset_cache: dict[str, tuple[str | None, str | None]],
     ) -> ParsedConversation | None:
         if record.payload is None:
-            self.report.fail(record.origin, record.error or "unreadable record")
+            self.tally.fail(record.origin, record.error or "unreadable record")
             return None
         payload_hash = hashlib.blake2b(record.payload, digest_size=16).digest()
         known = writer.known_record(payload_hash)
         if known is not None:
-            self.report.conversations[UNCHANGED] += 1
+            self.tally.conversations[UNCHANGED] += 1
             seen.add(known)
             writer.note_source(known, self._source_name)
             if known in self._lacking_files:
@@ -284,11 +256,11 @@ class Importer:
         try:
             conv = parse_conversation(loads_conversation(record.payload))
         except RecordError as error:
-            self.report.fail(record.origin, error.message)
+            self.tally.fail(record.origin, error.message)
             return None
         except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as error:
             # A parser bug on one odd record must not stop the other conversations.
-            self.report.fail(record.origin, f"could not parse ({type(error).__name__}: {error})")
+            self.tally.fail(record.origin, f"could not parse ({type(error).__name__}: {error})")
             return None
         try:
             with self.conn:  # a savepoint: a failed conversation leaves no trace
@@ -300,18 +272,18 @@ class Importer:
                 writer.remember_record(payload_hash, conv.id)
                 writer.note_source(conv.id, self._source_name)
         except apsw.ConstraintError as error:
-            self.report.fail(record.origin, f"could not store: {error}", conv.id)
+            self.tally.fail(record.origin, f"could not store: {error}", conv.id)
             return None
         seen.add(conv.id)
-        self.report.conversations[result.status] += 1
-        self.report.nodes_seen += len(conv.nodes)
-        self.report.nodes_added += result.nodes_added
+        self.tally.conversations[result.status] += 1
+        self.tally.nodes_seen += len(conv.nodes)
+        self.tally.nodes_added += result.nodes_added
         if result.status == NEW:
-            self.report.profile_items += len(conv.profile)
+            self.tally.profile_items += len(conv.profile)
         for node in conv.nodes:
-            self.report.nodes_by_kind[str(node.kind)] += 1
+            self.tally.nodes_by_kind[str(node.kind)] += 1
         for issue in conv.issues:
-            self.report.anomaly(
+            self.tally.anomaly(
                 issue.kind,
                 issue.detail,
                 conversation_id=conv.id,
@@ -329,14 +301,14 @@ class Importer:
     ) -> None:
         for node in conv.nodes:
             for ref in node.assets:
-                self.report.assets["referenced"] += 1
+                self.tally.assets["referenced"] += 1
                 if ref.pointer not in cache:
                     cache[ref.pointer] = self._copy_asset(ref.pointer, conv.id, assets, writer)
                 sha, mime = cache[ref.pointer]
                 if sha is None:
-                    self.report.assets["missing"] += 1
-                    if len(self.report.missing_assets) < MAX_LISTED:
-                        self.report.missing_assets.append(
+                    self.tally.assets["missing"] += 1
+                    if len(self.tally.missing_assets) < MAX_LISTED:
+                        self.tally.missing_assets.append(
                             {
                                 "pointer": ref.pointer,
                                 "conversation_id": conv.id,
@@ -345,7 +317,7 @@ class Importer:
                             }
                         )
                 else:
-                    self.report.assets["resolved"] += 1
+                    self.tally.assets["resolved"] += 1
                 writer.add_asset_ref(
                     conv.id, node.node_id, ref.pointer, ref.kind, ref.name, ref.mime or mime, sha
                 )
@@ -364,7 +336,7 @@ class Importer:
                     cache[pointer] = self._copy_asset(pointer, conv_id, assets, writer)
                 sha, found_mime = cache[pointer]
                 if sha is not None:
-                    self.report.assets["filled"] += 1
+                    self.tally.assets["filled"] += 1
                     writer.add_asset_ref(
                         conv_id, node_id, pointer, kind, name, mime or found_mime, sha
                     )
@@ -386,13 +358,13 @@ class Importer:
             # savepoint) gets its files when the import is run again.
             if isinstance(error, OSError) and error.errno in _DISK_FULL:
                 raise self._write_failed(error) from error
-            self.report.anomaly(AnomalyKind.UNREADABLE_ASSET, str(error), where=member.member)
+            self.tally.anomaly(AnomalyKind.UNREADABLE_ASSET, str(error), where=member.member)
             return None, None
         except KeeperError as error:
-            self.report.anomaly(AnomalyKind.UNREADABLE_ASSET, str(error), where=member.member)
+            self.tally.anomaly(AnomalyKind.UNREADABLE_ASSET, str(error), where=member.member)
             return None, None
         writer.add_asset(sha, size, member.mime, relpath)
-        self.report.assets["copied"] += 1
+        self.tally.assets["copied"] += 1
         return sha, member.mime
 
     def _store_aux_files(self, source: ExportSource, writer: ArchiveWriter) -> None:

@@ -14,20 +14,29 @@ import apsw
 
 from keeper.config import Settings, load_settings
 from keeper.errors import InputError, UsageError
-from keeper.model import EmbeddingStatus, ForgetReport, NodeKind, SearchResult
-from keeper.pack.options import Pack, PackOptions
+from keeper.model import (
+    Conversation,
+    EmbeddingStatus,
+    ForgetReport,
+    Node,
+    NodeKind,
+    Pack,
+    Persona,
+    SearchResult,
+    Summary,
+)
+from keeper.pack.options import PackOptions
 from keeper.paths import DataPaths, resolve_paths
 from keeper.store import open_connection, reader
 from keeper.store.filters import Filters
 from keeper.store.lock import write_lock
-from keeper.summarize.model import Persona, Summary
 
 _CANDIDATES_SHOWN = 8  # ids an ambiguous prefix error lists
 
 if TYPE_CHECKING:
     from keeper.embed.job import EmbedReport
     from keeper.embed.model import Embedder
-    from keeper.importer import ImportReport
+    from keeper.model import ImportReport
 
 
 def import_lock(paths: DataPaths) -> AbstractContextManager[None]:
@@ -308,13 +317,13 @@ class Library:
         sort: str = "updated",
         limit: int | None = None,
         title_like: str | None = None,
-    ) -> list[reader.ConversationRow]:
+    ) -> list[Conversation]:
         """Conversations matching ``filters``."""
         return reader.list_conversations(
             self.conn, filters, archived=archived, sort=sort, limit=limit, title_like=title_like
         )
 
-    def find_conversation(self, id_or_prefix: str) -> reader.ConversationRow:
+    def find_conversation(self, id_or_prefix: str) -> Conversation:
         """The conversation with this id or unique id prefix. UsageError (exit 2) when no id
         starts with it, or when several do (the message lists them)."""
         wanted = id_or_prefix.strip()
@@ -358,16 +367,14 @@ class Library:
             filters = replace(filters, conversation=self.find_conversation(filters.conversation).id)
         return filters
 
-    def conversation(
-        self, conversation_id: str
-    ) -> tuple[reader.ConversationRow, list[reader.NodeRow]]:
+    def conversation(self, conversation_id: str) -> tuple[Conversation, list[Node]]:
         """A conversation (by id or unique prefix) and all its nodes; UsageError if none."""
         conv = self.find_conversation(conversation_id)
         return conv, reader.conversation_nodes(self.conn, conv.id)
 
     def adjacent_turn(
         self, conversation_id: str, node_id: str, *, forward: bool, steps: int = 8
-    ) -> reader.NodeRow | None:
+    ) -> Node | None:
         """The nearest visible user or assistant message after (``forward``: along the
         visible branch, else the newest) or before ``node_id``, skipping tool calls,
         reasoning and other hidden nodes; None when there is none within ``steps`` nodes."""
@@ -537,7 +544,7 @@ class Library:
 
         return import_sources(self.conn)
 
-    def import_plan(self, selector: str) -> tuple[list[str], list[reader.ConversationRow]]:
+    def import_plan(self, selector: str) -> tuple[list[str], list[Conversation]]:
         """What taking back an import removes: the export files ``selector`` names (an
         import id, a file's path, or a unique file name) and the conversations that came
         only from them (one another export also holds is kept). UsageError when it names

@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from keeper.model import Conversation, Node
 from keeper.parse.content_types import MESSAGE, STRUCTURAL
-from keeper.store.reader import ConversationRow, NodeRow
-from keeper.thread import ConversationTree
 from keeper.timefmt import display as format_time
 from keeper.timefmt import iso_utc as iso_time
+from keeper.tree import ConversationTree
 
 __all__ = ["conversation_json", "conversation_markdown", "format_time", "iso_time", "speaker"]
 
 
-def speaker(node: NodeRow) -> str:
+def speaker(node: Node) -> str:
     """A heading label: "User", "Assistant", "Tool (python)", "Custom instructions"."""
     if node.kind == MESSAGE:
         return (node.role or "unknown").capitalize()
@@ -29,7 +29,7 @@ def speaker(node: NodeRow) -> str:
     return labels.get(node.kind, node.kind)
 
 
-def _heading(node: NodeRow, tree: ConversationTree, level: str = "###") -> str:
+def _heading(node: Node, tree: ConversationTree[Node], level: str = "###") -> str:
     bits = [speaker(node)]
     if node.create_time is not None:
         bits.append(format_time(node.create_time))
@@ -40,14 +40,14 @@ def _heading(node: NodeRow, tree: ConversationTree, level: str = "###") -> str:
     return f"{level} {' · '.join(bits)}{marker}"
 
 
-def _show(node: NodeRow, hidden: bool) -> bool:
+def _show(node: Node, hidden: bool) -> bool:
     if node.kind == STRUCTURAL:
         return False
     return hidden or (node.kind == MESSAGE and not node.hidden)
 
 
 def _node_block(
-    node: NodeRow, tree: ConversationTree, files: Mapping[str, list[str]] | None = None
+    node: Node, tree: ConversationTree[Node], files: Mapping[str, list[str]] | None = None
 ) -> str:
     body = node.text.strip() or "_(no text)_"
     attached = (files or {}).get(node.node_id)
@@ -72,8 +72,8 @@ def file_lines(
 
 
 def conversation_markdown(
-    conv: ConversationRow,
-    rows: list[NodeRow],
+    conv: Conversation,
+    rows: list[Node],
     *,
     all_branches: bool = False,
     hidden: bool = False,
@@ -81,7 +81,7 @@ def conversation_markdown(
 ) -> str:
     """The visible thread as Markdown; with ``all_branches`` every other branch follows.
     ``files`` (from :func:`file_lines`) adds each message's images and files below it."""
-    tree = ConversationTree.build(rows)
+    tree = ConversationTree.of_stored(rows)
     header = [f"# {conv.title or '(untitled)'}", ""]
     facts = [f"id `{conv.id}`"]
     if conv.create_time:
@@ -109,7 +109,7 @@ def conversation_markdown(
 
 
 def _branches_markdown(
-    tree: ConversationTree, hidden: bool, files: Mapping[str, list[str]] | None = None
+    tree: ConversationTree[Node], hidden: bool, files: Mapping[str, list[str]] | None = None
 ) -> str:
     parts = []
     for root in tree.off_path_roots():
@@ -126,7 +126,7 @@ def _branches_markdown(
     return "".join(parts) if not parts else "\n---\n" + "\n".join(parts)
 
 
-def node_dict(node: NodeRow, tree: ConversationTree) -> dict[str, Any]:
+def node_dict(node: Node, tree: ConversationTree[Node]) -> dict[str, Any]:
     """A node as JSON for ``keeper show --format json``."""
     index, count = tree.branch(node.node_id)
     return {
@@ -148,9 +148,9 @@ def node_dict(node: NodeRow, tree: ConversationTree) -> dict[str, Any]:
     }
 
 
-def conversation_json(conv: ConversationRow, rows: list[NodeRow]) -> dict[str, Any]:
+def conversation_json(conv: Conversation, rows: list[Node]) -> dict[str, Any]:
     """The conversation, its visible thread and every node, as one JSON object."""
-    tree = ConversationTree.build(rows)
+    tree = ConversationTree.of_stored(rows)
     return {
         "conversation_id": conv.id,
         "title": conv.title,

@@ -101,10 +101,10 @@ def library(tmp_path: Path) -> Any:
 
 
 def thread(library: Library, conversation_id: str) -> list[str]:
-    from keeper.thread import ConversationTree
+    from keeper.tree import ConversationTree
 
     _, rows = library.conversation(conversation_id)
-    return [n.text for n in ConversationTree.build(rows).thread() if n.kind == "message"]
+    return [n.text for n in ConversationTree.of_stored(rows).thread() if n.kind == "message"]
 
 
 def test_unlinked_nodes_read_as_one_thread_by_time_and_the_report_says_so(library: Any) -> None:

@@ -6,9 +6,9 @@ import orjson
 import pytest
 
 from keeper.library import Library
+from keeper.model import Summary
 from keeper.store import continuity
 from keeper.summarize.engine import visible_turns
-from keeper.summarize.model import Summary
 from keeper.summarize.terms import terms
 from tests.continuity_support import open_sample
 from tests.synth import companion

@@ -4,17 +4,28 @@ from __future__ import annotations
 
 import itertools
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from keeper.parse.tree import (
-    BAD_CURRENT_NODE,
-    CYCLE,
-    DANGLING_PARENT,
-    MULTIPLE_ROOTS,
-    Tree,
-    build_tree,
-)
+from keeper.model import AnomalyKind
+from keeper.tree import ConversationTree
+
+BAD_CURRENT_NODE = AnomalyKind.CURRENT_NODE_INVALID
+CYCLE = AnomalyKind.CYCLE
+DANGLING_PARENT = AnomalyKind.DANGLING_PARENT
+MULTIPLE_ROOTS = AnomalyKind.MULTIPLE_ROOTS
+Tree = ConversationTree[str]
+
+
+def build_tree(
+    order: list[str],
+    raw_parent: dict[str, object],
+    children: dict[str, list[str]],
+    times: dict[str, float | None],
+    current: object,
+) -> Tree:
+    """Repair a tree whose nodes are just their ids."""
+    return ConversationTree.repair({n: n for n in order}, raw_parent, children, times, current)
 
 
 def tree_of(
@@ -28,7 +39,7 @@ def tree_of(
 
 
 def assert_valid_path(tree: Tree) -> None:
-    path = tree.active_path
+    path = tree.path
     assert path, "a non-empty tree has a visible thread"
     assert tree.parent[path[0]] is None, "the thread starts at a root"
     for up, down in itertools.pairwise(path):
@@ -39,39 +50,39 @@ def assert_valid_path(tree: Tree) -> None:
 
 def test_linear_thread_follows_current_node() -> None:
     tree = tree_of({"root": None, "a": "root", "b": "a"}, current="b")
-    assert tree.active_path == ["root", "a", "b"]
+    assert tree.path == ["root", "a", "b"]
     assert tree.issues == []
 
 
 def test_current_node_selects_the_second_branch() -> None:
     parents = {"root": None, "u": "root", "a1": "u", "a2": "u"}
     tree = tree_of(parents, current="a2", times={"a1": 2.0, "a2": 1.0})
-    assert tree.active_path == ["root", "u", "a2"]
+    assert tree.path == ["root", "u", "a2"]
 
 
 def test_children_key_order_is_not_trusted_for_structure() -> None:
     # Child listed before its parent, as in real exports.
     tree = tree_of({"b": "a", "a": "root", "root": None}, current="b")
-    assert tree.active_path == ["root", "a", "b"]
+    assert tree.path == ["root", "a", "b"]
 
 
 def test_missing_current_node_falls_back_to_newest_leaf() -> None:
     parents = {"root": None, "u": "root", "old": "u", "new": "u"}
     tree = tree_of(parents, current="nowhere", times={"old": 5.0, "new": 9.0})
-    assert tree.active_path == ["root", "u", "new"]
+    assert tree.path == ["root", "u", "new"]
     assert [i.kind for i in tree.issues] == [BAD_CURRENT_NODE]
 
 
 def test_null_current_node_is_not_an_anomaly() -> None:
     tree = tree_of({"root": None, "a": "root"}, current=None)
-    assert tree.active_path == ["root", "a"]
+    assert tree.path == ["root", "a"]
     assert tree.issues == []
 
 
 def test_children_lists_fill_in_missing_parent_fields() -> None:
     parents: dict[str, str | None] = {"root": None, "a": None, "b": None}
     tree = tree_of(parents, current="b", children={"root": ["a"], "a": ["b"]})
-    assert tree.active_path == ["root", "a", "b"]
+    assert tree.path == ["root", "a", "b"]
     assert tree.roots == ["root"]
 
 
@@ -90,7 +101,7 @@ def test_cycle_is_broken_where_it_closes() -> None:
 
 def test_self_parent_is_a_cycle() -> None:
     tree = tree_of({"a": "a"}, current="a")
-    assert tree.active_path == ["a"]
+    assert tree.path == ["a"]
     assert tree.issues[0].kind == CYCLE
 
 
@@ -105,18 +116,18 @@ def test_twenty_thousand_deep_chain_is_iterative() -> None:
     parents: dict[str, str | None] = {"n0": None}
     parents.update({f"n{i}": f"n{i - 1}" for i in range(1, n)})
     tree = tree_of(parents, current=f"n{n - 1}")
-    assert len(tree.active_path) == n
-    assert tree.active_path[0] == "n0"
+    assert len(tree.path) == n
+    assert tree.path[0] == "n0"
 
 
 def test_current_node_with_children_extends_to_a_leaf() -> None:
     tree = tree_of({"root": None, "a": "root", "b": "a"}, current="a")
-    assert tree.active_path == ["root", "a", "b"]
+    assert tree.path == ["root", "a", "b"]
 
 
 def test_empty_mapping() -> None:
     tree = tree_of({})
-    assert tree.active_path == []
+    assert tree.path == []
 
 
 node_ids = st.sampled_from([f"n{i}" for i in range(12)])
@@ -150,7 +161,7 @@ def test_random_trees_never_crash_and_thread_is_root_to_leaf(case) -> None:  # t
             steps += 1
             assert steps <= len(parents)
     if isinstance(current, str) and current in parents:
-        assert current in tree.active_path
+        assert current in tree.path
 
 
 @settings(max_examples=30, deadline=None)
@@ -160,3 +171,44 @@ def test_deep_chains_with_a_back_link(length: int, back: int) -> None:
     parents.update({f"n{i}": f"n{i - 1}" for i in range(1, length)})
     tree = build_tree(list(parents), parents, {}, {}, f"n{back}")
     assert_valid_path(tree)
+
+
+def _record(parents: dict[str, object], current: object, times: dict[str, float]) -> object:
+    mapping = {
+        node_id: {
+            "id": node_id,
+            "parent": up,
+            "message": {
+                "id": node_id,
+                "author": {"role": "user" if i % 2 else "assistant"},
+                "create_time": times.get(node_id),
+                "content": {"content_type": "text", "parts": [f"text of {node_id}"]},
+            },
+        }
+        for i, (node_id, up) in enumerate(parents.items())
+    }
+    return {"id": "c1", "title": "t", "mapping": mapping, "current_node": current}
+
+
+@given(random_trees())
+@settings(max_examples=150, deadline=None)
+def test_stored_nodes_rebuild_the_tree_the_import_repaired(case) -> None:  # type: ignore[no-untyped-def]
+    """Readers rebuild the tree from stored links and on_path flags; it must be the tree the
+    importer repaired: same parents, same visible thread, same branch counts."""
+    from keeper.parse.conversation import parse_conversation
+
+    parents, current, times = case
+    # Records come from JSON, which keeper reads as 64-bit integers at most.
+    assume(all(not isinstance(v, int) or abs(v) < 2**63 for v in [current, *parents.values()]))
+    parsed = parse_conversation(_record(parents, current, times))
+    repaired = {n.node_id: n.parent_id for n in parsed.nodes}
+    stored = ConversationTree.of_stored(parsed.nodes)
+    assert stored.parent == repaired
+    assert set(stored.path) == {n.node_id for n in parsed.nodes if n.on_path}
+    assert_valid_path(stored)
+    for node_id in stored.path:
+        index, count = stored.branch(node_id)
+        assert 1 <= index <= count == len(stored.children[stored.parent[node_id]])
+    assert sorted(
+        n.node_id for root in stored.off_path_roots() for n in stored.subtree(root)
+    ) == sorted(set(repaired) - set(stored.path))

@@ -18,15 +18,15 @@ import orjson
 from keeper.errors import UsageError
 from keeper.export.source import ExportSource
 from keeper.store.filters import Filters
-from keeper.thread import visible_turns
+from keeper.tree import visible_turns
 
 if TYPE_CHECKING:
-    from keeper.store.reader import NodeRow
+    from keeper.model import Node
 
 STYLES = ("openai", "sharegpt")
 
 
-def merged_turns(turns: list[NodeRow]) -> list[tuple[str, str, set[str]]]:
+def merged_turns(turns: list[Node]) -> list[tuple[str, str, set[str]]]:
     """(role, text, models) with consecutive same-role turns merged; ends on an answer."""
     out: list[tuple[str, str, set[str]]] = []
     for turn in turns:
@@ -42,7 +42,7 @@ def merged_turns(turns: list[NodeRow]) -> list[tuple[str, str, set[str]]]:
     return out
 
 
-def openai_record(turns: list[NodeRow], only_model: str | None) -> dict[str, object] | None:
+def openai_record(turns: list[Node], only_model: str | None) -> dict[str, object] | None:
     """One fine-tuning example, or None when nothing in it is trainable."""
     messages = []
     trainable = False
@@ -60,7 +60,7 @@ def openai_record(turns: list[NodeRow], only_model: str | None) -> dict[str, obj
 
 
 def sharegpt_record(
-    conversation_id: str, turns: list[NodeRow], only_model: str | None
+    conversation_id: str, turns: list[Node], only_model: str | None
 ) -> dict[str, object] | None:
     """One ShareGPT example (``human``/``gpt`` turns), or None when empty."""
     merged = merged_turns(turns)

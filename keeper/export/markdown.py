@@ -21,12 +21,12 @@ from keeper.render import conversation_markdown, file_lines, format_time, iso_ti
 from keeper.store.filters import Filters
 
 if TYPE_CHECKING:
-    from keeper.store.reader import ConversationRow, NodeRow
+    from keeper.model import Conversation, Node
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|#^\[\]\x00-\x1f]+')
 
 
-def note_name(conv: ConversationRow) -> str:
+def note_name(conv: Conversation) -> str:
     """``2025-01-07 Title (ad827162).md``: sortable, unique, safe on every file system."""
     title = _UNSAFE.sub(" ", conv.title or "untitled")
     title = " ".join(title.split())[:80].strip(" .") or "untitled"
@@ -40,7 +40,7 @@ def _yaml(value: object) -> str:
     return orjson.dumps(value).decode()
 
 
-def front_matter(conv: ConversationRow, rows: list[NodeRow]) -> str:
+def front_matter(conv: Conversation, rows: list[Node]) -> str:
     """The YAML front matter block."""
     models = sorted({r.model for r in rows if r.model and r.role == "assistant"})
     fields: list[tuple[str, object]] = [

@@ -6,20 +6,18 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from keeper.model import Conversation, Node
     from keeper.store.filters import Filters
-    from keeper.store.reader import ConversationRow, NodeRow
 
 
 class ExportSource(Protocol):
     """What an exporter reads. ``keeper.library.Library`` provides it."""
 
-    def conversations(
-        self, filters: Filters = ..., *, sort: str = "updated"
-    ) -> list[ConversationRow]:
+    def conversations(self, filters: Filters = ..., *, sort: str = "updated") -> list[Conversation]:
         """Conversations matching ``filters``, in ``sort`` order."""
         ...
 
-    def conversation(self, conversation_id: str) -> tuple[ConversationRow, list[NodeRow]]:
+    def conversation(self, conversation_id: str) -> tuple[Conversation, list[Node]]:
         """One conversation and all its nodes."""
         ...
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from keeper import timefmt
-from keeper.model import Conversation as ConversationRow
-from keeper.model import Node as NodeRow
+from keeper.model import Conversation, Node
 from keeper.render import speaker
 from keeper.text import clip
-from keeper.thread import ConversationTree
 from keeper.timefmt import display as format_time
+from keeper.tree import ConversationTree
 
 if TYPE_CHECKING:
     from keeper.search import Hit
@@ -45,12 +44,12 @@ def short_ids(ids: list[str], minimum: int = SHORT_ID) -> dict[str, str]:
     return out
 
 
-def message_ref(node: NodeRow) -> str:
+def message_ref(node: Node) -> str:
     """The id a message is cited by: its message id, else its node id."""
     return node.message_id or node.node_id
 
 
-def conversation_head(conv: ConversationRow, extra: str = "") -> str:
+def conversation_head(conv: Conversation, extra: str = "") -> str:
     """Title line and the facts about one conversation."""
     facts = [f"conversation `{conv.id}`"]
     if conv.create_time:
@@ -71,7 +70,7 @@ def conversation_head(conv: ConversationRow, extra: str = "") -> str:
 
 
 def message_block(
-    node: NodeRow, tree: ConversationTree, refs: dict[str, str], *, mark: bool = False
+    node: Node, tree: ConversationTree[Node], refs: dict[str, str], *, mark: bool = False
 ) -> str:
     """One message: who, when, which model, its short id, branch marker, then its text."""
     bits = [speaker(node)]
@@ -100,7 +99,7 @@ def message_block(
 def hit_block(
     number: int,
     hit: Hit,
-    neighbour: NodeRow | None,
+    neighbour: Node | None,
     *,
     snippet: str,
     neighbour_chars: int = 360,
@@ -126,7 +125,7 @@ def hit_block(
     return "\n".join(lines)
 
 
-def list_line(conv: ConversationRow) -> str:
+def list_line(conv: Conversation) -> str:
     """One conversation in a list."""
     when = day(conv.update_time or conv.create_time)
     bits = [f"`{conv.id}`", f"**{conv.title or '(untitled)'}**"]

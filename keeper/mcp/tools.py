@@ -26,13 +26,11 @@ from keeper.mcp.render import (
     short_ids,
 )
 from keeper.mcp.warmup import ContinuityWarmup, EmbedderWarmup
-from keeper.model import Conversation as ConversationRow
-from keeper.model import Node as NodeRow
-from keeper.model import NodeKind
+from keeper.model import Conversation, Node, NodeKind
 from keeper.pack.options import TARGETS, PackOptions
 from keeper.pack.redact import Redactor
 from keeper.store.filters import Filters
-from keeper.thread import ConversationTree
+from keeper.tree import ConversationTree
 
 if TYPE_CHECKING:
     from keeper.library import Library
@@ -90,7 +88,7 @@ class ArchiveTools:
         with self._lock:
             return self._finish(produce(cap), cap)
 
-    def _conversation(self, id_or_prefix: str) -> tuple[ConversationRow, list[NodeRow]]:
+    def _conversation(self, id_or_prefix: str) -> tuple[Conversation, list[Node]]:
         given = (id_or_prefix or "").strip().strip("`")
         if not given:
             raise UsageError(
@@ -204,10 +202,10 @@ class ArchiveTools:
 
         def produce(cap: int) -> str:
             conv, rows = self._conversation(id_or_prefix)
-            tree = ConversationTree.build(rows)
+            tree = ConversationTree.of_stored(rows)
             refs = short_ids([message_ref(n) for n in rows])
             thread = tree.thread()
-            target: NodeRow | None = None
+            target: Node | None = None
             on_thread = True
             if args.text(around_message):
                 target = _find_message(tree, str(around_message).strip().strip("`"), conv.id)
@@ -457,7 +455,7 @@ def _fields(options: PackOptions) -> dict[str, Any]:
     return {name: getattr(options, name) for name in options.__dataclass_fields__}
 
 
-def _find_message(tree: ConversationTree, given: str, conversation_id: str) -> NodeRow:
+def _find_message(tree: ConversationTree[Node], given: str, conversation_id: str) -> Node:
     """The node whose message id or node id is ``given`` or starts with it (4+ chars)."""
     exact = [n for n in tree.nodes.values() if given in (n.message_id, n.node_id)]
     if exact:
@@ -481,11 +479,11 @@ def _find_message(tree: ConversationTree, given: str, conversation_id: str) -> N
     )
 
 
-def _branch_through(tree: ConversationTree, target: NodeRow) -> list[NodeRow]:
+def _branch_through(tree: ConversationTree[Node], target: Node) -> list[Node]:
     """The path from the root through ``target`` and on down its newest descendants."""
-    up: list[NodeRow] = []
+    up: list[Node] = []
     seen: set[str] = set()
-    current: NodeRow | None = target
+    current: Node | None = target
     while current is not None and current.node_id not in seen:
         seen.add(current.node_id)
         up.append(current)

@@ -1,5 +1,6 @@
 """Context packs for a new model (exports live in keeper.export)."""
 
-from keeper.pack.options import TARGETS, Pack, PackOptions, Source
+from keeper.model import Pack, Source
+from keeper.pack.options import TARGETS, PackOptions
 
 __all__ = ["TARGETS", "Pack", "PackOptions", "Source"]

@@ -27,9 +27,10 @@ from typing import TYPE_CHECKING, Any
 from keeper import timefmt
 from keeper.config import LlmEndpoint
 from keeper.errors import UsageError
+from keeper.model import Pack, Quote, Source
 from keeper.pack import sections as S
 from keeper.pack.facts import Fact, candidate_facts, pick_facts
-from keeper.pack.options import MIN_BUDGET, TARGETS, Pack, PackOptions, Source
+from keeper.pack.options import MIN_BUDGET, TARGETS, PackOptions
 from keeper.pack.polish import PolishResult, polish_card
 from keeper.pack.redact import Redactor
 from keeper.pack.refs import Cite, Refs, mark
@@ -41,7 +42,6 @@ from keeper.store import continuity, reader
 from keeper.store.filters import Filters
 from keeper.summarize.engine import summarize_conversation, visible_turns
 from keeper.summarize.keywords import corpus_df
-from keeper.summarize.model import Quote
 from keeper.summarize.profile import (
     MemoryState,
     dedupe_memories,
@@ -55,8 +55,8 @@ from keeper.summarize.terms import terms
 from keeper.summarize.voice import build_voice
 
 if TYPE_CHECKING:
+    from keeper.model import Node
     from keeper.pack.source import PackSource
-    from keeper.store.reader import NodeRow
 
 SECTIONS = ("about", "persona", "threads", "facts")
 CARD_SCAN = 60  # conversations given a state card at most (the most meaningful)
@@ -88,7 +88,7 @@ class Thread:
     title: str
     score: float
     state: ThreadState | None = None
-    turns: list[NodeRow] = field(default_factory=list)
+    turns: list[Node] = field(default_factory=list)
     level: int = -1
 
 

@@ -14,7 +14,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from keeper.store.reader import NodeRow
+from keeper.model import Node
 from keeper.summarize.sentences import split_sentences
 from keeper.summarize.terms import terms
 
@@ -37,7 +37,7 @@ class Fact:
     """One candidate sentence with its turn."""
 
     score: float
-    node: NodeRow
+    node: Node
     conversation_id: str
     text: str
     terms: list[str] = field(default_factory=list)
@@ -73,7 +73,7 @@ def score_sentence(
 
 
 def candidate_facts(
-    turns: list[NodeRow],
+    turns: list[Node],
     conversation_id: str,
     idf: dict[str, float],
     query: set[str] | None = None,
@@ -85,7 +85,7 @@ def candidate_facts(
     wanted = query or set()
     if len(turns) > TURN_POOL:
 
-        def whole(turn: NodeRow) -> float:
+        def whole(turn: Node) -> float:
             items = set(terms(turn.text))
             rarity = sum(idf.get(t, 1.0) for t in items) / math.sqrt(len(items) + 3)
             shared = len(wanted & items) / len(wanted) if wanted else 0.0

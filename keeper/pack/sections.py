@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from keeper.model import Quote
 from keeper.pack.refs import Cite, mark
-from keeper.summarize.model import Quote
 from keeper.summarize.profile import LifeEntry, MemoryState
 from keeper.summarize.state import ThreadState, day
 from keeper.summarize.voice import Voice, tone_words

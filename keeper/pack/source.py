@@ -9,9 +9,9 @@ if TYPE_CHECKING:
     import apsw
 
     from keeper.config import Settings
+    from keeper.model import Conversation, Node
     from keeper.search import Hit
     from keeper.store.filters import Filters
-    from keeper.store.reader import ConversationRow, NodeRow
 
 
 class PackSource(Protocol):
@@ -27,7 +27,7 @@ class PackSource(Protocol):
         """The resolved settings (the LLM endpoint's model and key)."""
         ...
 
-    def conversation(self, conversation_id: str) -> tuple[ConversationRow, list[NodeRow]]:
+    def conversation(self, conversation_id: str) -> tuple[Conversation, list[Node]]:
         """One conversation and all its nodes; UsageError for an unknown id."""
         ...
 

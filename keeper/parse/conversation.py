@@ -9,12 +9,12 @@ from typing import Any
 import orjson
 
 from keeper.errors import RecordError
-from keeper.model import AnomalyKind
+from keeper.model import AnomalyKind, TreeNode
 from keeper.parse.classify import classify, message_model, message_time, to_epoch
 from keeper.parse.content import extract_content
 from keeper.parse.content_types import MESSAGE, STRUCTURAL, AssetRef
 from keeper.parse.profile import ProfileItem, profile_items
-from keeper.parse.tree import TreeIssue, build_tree
+from keeper.tree import ConversationTree, TreeIssue
 
 NO_MAPPING = AnomalyKind.NO_MAPPING
 MALFORMED_NODE = AnomalyKind.MALFORMED_NODE
@@ -27,26 +27,13 @@ UNREADABLE_TIME = AnomalyKind.UNREADABLE_TIME
 _FLAT_KEYS = ("messages", "chat_messages")
 
 
-@dataclass(slots=True)
-class ParsedNode:
-    """One node of the mapping: structure, classification, readable text and raw JSON."""
+@dataclass(frozen=True, slots=True)
+class ParsedNode(TreeNode):
+    """One node of the mapping as parsed, with what only the import needs: the message's
+    status and channel, its raw JSON, and the files it refers to."""
 
-    node_id: str
-    parent_id: str | None
-    position: int
-    message_id: str | None
-    role: str | None
-    author_name: str | None
-    content_type: str | None
-    kind: str
-    hidden: bool
-    on_path: bool
-    model: str | None
-    create_time: float | None
     status: str | None
-    recipient: str | None
     channel: str | None
-    text: str
     raw: bytes
     assets: list[AssetRef]
 
@@ -246,9 +233,11 @@ def _parse_nodes(
             )
         messages[node_id] = message
         times[node_id] = message_time(message) if isinstance(message, dict) else None
-    tree = build_tree(order, raw_parent, listed, times, current_node)
+    tree = ConversationTree.repair(
+        dict(zip(order, mapping.values(), strict=True)), raw_parent, listed, times, current_node
+    )
     issues.extend(tree.issues)
-    on_path = set(tree.active_path)
+    on_path = set(tree.path)
     parsed = []
     for position, (node_id, node) in enumerate(zip(order, mapping.values(), strict=True)):
         parsed.append(
@@ -284,24 +273,24 @@ def _parse_node(
     raw = orjson.dumps(node)
     if kind == STRUCTURAL or not isinstance(message, dict):
         return ParsedNode(
-            node_id,
-            parent_id,
-            position,
-            None,
-            None,
-            None,
-            None,
-            STRUCTURAL,
-            True,
-            on_path,
-            None,
-            when,
-            None,
-            None,
-            None,
-            "",
-            raw,
-            [],
+            node_id=node_id,
+            parent_id=parent_id,
+            position=position,
+            message_id=None,
+            role=None,
+            author_name=None,
+            content_type=None,
+            kind=STRUCTURAL,
+            hidden=True,
+            on_path=on_path,
+            model=None,
+            create_time=when,
+            recipient=None,
+            text="",
+            status=None,
+            channel=None,
+            raw=raw,
+            assets=[],
         )
     content = extract_content(message)
     author = message.get("author")

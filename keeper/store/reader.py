@@ -9,8 +9,7 @@ from typing import Any, cast
 import apsw
 import orjson
 
-from keeper.model import Conversation as ConversationRow
-from keeper.model import Node as NodeRow
+from keeper.model import Conversation, Node
 from keeper.store.connection import map_for_search
 from keeper.store.filters import Filters
 from keeper.store.sql import scalar
@@ -49,8 +48,8 @@ _SORTS = {
 }
 
 
-def _conversation(row: tuple[Any, ...]) -> ConversationRow:
-    return ConversationRow(
+def _conversation(row: tuple[Any, ...]) -> Conversation:
+    return Conversation(
         row[0], row[1], row[2], row[3], row[4], row[5], row[6], bool(row[7]), row[8], bool(row[9])
     )
 
@@ -63,7 +62,7 @@ def list_conversations(
     sort: str = "updated",
     limit: int | None = None,
     title_like: str | None = None,
-) -> list[ConversationRow]:
+) -> list[Conversation]:
     """Conversations matching ``filters``, newest first unless ``sort`` says otherwise."""
     where, params = filters.conversation_clause()
     if archived is not None:
@@ -83,7 +82,7 @@ def list_conversations(
     return [_conversation(row) for row in conn.execute(sql, params)]
 
 
-def get_conversation(conn: apsw.Connection, conversation_id: str) -> ConversationRow | None:
+def get_conversation(conn: apsw.Connection, conversation_id: str) -> Conversation | None:
     """One conversation by exact id, or by a unique id prefix (at least 6 characters)."""
     row = conn.execute(
         f"SELECT {_CONVERSATION_COLUMNS} FROM conversations c WHERE c.id = ?", (conversation_id,)
@@ -104,30 +103,30 @@ _NODE_COLUMNS = (
 )
 
 
-def _node(r: tuple[Any, ...]) -> NodeRow:
-    return NodeRow(
-        r[0],
-        r[1],
-        r[2],
-        r[3],
-        r[4],
-        r[5],
-        r[6],
-        r[7],
-        r[8],
-        bool(r[9]),
-        bool(r[10]),
-        bool(r[11]),
-        r[12],
-        r[13],
-        r[14],
-        r[15],
+def _node(r: tuple[Any, ...]) -> Node:
+    return Node(
+        rowid=r[0],
+        node_id=r[1],
+        parent_id=r[2],
+        position=r[3],
+        message_id=r[4],
+        role=r[5],
+        author_name=r[6],
+        content_type=r[7],
+        kind=r[8],
+        hidden=bool(r[9]),
+        on_path=bool(r[10]),
+        in_latest=bool(r[11]),
+        model=r[12],
+        create_time=r[13],
+        recipient=r[14],
+        text=r[15],
     )
 
 
 def conversations_by_prefix(
     conn: apsw.Connection, prefix: str, limit: int = 10
-) -> list[ConversationRow]:
+) -> list[Conversation]:
     """The conversation whose id is ``prefix`` exactly, else up to ``limit`` whose id starts
     with it (in id order), so a caller can tell unique, ambiguous and unknown apart."""
     exact = conn.execute(
@@ -160,7 +159,7 @@ def known_projects(conn: apsw.Connection) -> list[str]:
     return sorted(str(row[0]) for row in rows)
 
 
-def conversation_nodes(conn: apsw.Connection, conversation_id: str) -> list[NodeRow]:
+def conversation_nodes(conn: apsw.Connection, conversation_id: str) -> list[Node]:
     """Every stored node of a conversation, in mapping order."""
     rows = conn.execute(
         f"SELECT {_NODE_COLUMNS} FROM nodes WHERE conversation_id = ? ORDER BY position, rowid",
@@ -169,7 +168,7 @@ def conversation_nodes(conn: apsw.Connection, conversation_id: str) -> list[Node
     return [_node(r) for r in rows]
 
 
-def node(conn: apsw.Connection, conversation_id: str, node_id: str) -> NodeRow | None:
+def node(conn: apsw.Connection, conversation_id: str, node_id: str) -> Node | None:
     """One node of a conversation by its node id."""
     row = conn.execute(
         f"SELECT {_NODE_COLUMNS} FROM nodes WHERE conversation_id = ? AND node_id = ?",
@@ -178,7 +177,7 @@ def node(conn: apsw.Connection, conversation_id: str, node_id: str) -> NodeRow |
     return _node(row) if row else None
 
 
-def child_nodes(conn: apsw.Connection, conversation_id: str, parent_id: str) -> list[NodeRow]:
+def child_nodes(conn: apsw.Connection, conversation_id: str, parent_id: str) -> list[Node]:
     """The children of one node: the one on the visible thread first, then newest first."""
     rows = conn.execute(
         f"SELECT {_NODE_COLUMNS} FROM nodes WHERE conversation_id = ? AND parent_id = ? "

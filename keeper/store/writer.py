@@ -19,6 +19,7 @@ from typing import Any, cast
 import apsw
 import orjson
 
+from keeper.model import ImportStatus
 from keeper.parse.content_types import STRUCTURAL
 from keeper.parse.conversation import ParsedConversation, ParsedNode
 from keeper.parse.profile import ProfileItem
@@ -26,7 +27,7 @@ from keeper.store.fts_text import index_text
 from keeper.store.sql import scalar
 from keeper.store.vectors import invalidate_conversation
 
-NEW, UPDATED, UNCHANGED = "new", "updated", "unchanged"
+NEW, UPDATED, UNCHANGED = ImportStatus.NEW, ImportStatus.UPDATED, ImportStatus.UNCHANGED
 
 _NODE_COLUMNS = (
     "rowid, conversation_id, node_id, parent_id, position, message_id, role, author_name, "

@@ -1,5 +1,5 @@
 """Offline summaries, chapters, keywords, timelines and the persona card."""
 
-from keeper.summarize.model import Chapter, Persona, PersonaTrait, Quote, Summary, TimelineEntry
+from keeper.model import Chapter, Persona, PersonaTrait, Quote, Summary, TimelineEntry
 
 __all__ = ["Chapter", "Persona", "PersonaTrait", "Quote", "Summary", "TimelineEntry"]

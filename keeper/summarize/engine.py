@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 
 import apsw
 import numpy as np
@@ -12,16 +13,15 @@ import numpy as np
 from keeper import timefmt
 from keeper.config import LlmEndpoint
 from keeper.errors import UsageError
+from keeper.model import Chapter, Conversation, Node, Quote, Summary, TimelineEntry
 from keeper.store import continuity, reader
-from keeper.store.reader import ConversationRow, NodeRow
 from keeper.summarize import chapters as chaptering
 from keeper.summarize.keywords import corpus_df, distinctive
-from keeper.summarize.model import Chapter, Quote, Summary, TimelineEntry
 from keeper.summarize.salience import central_dense
 from keeper.summarize.signals import decisions, last_state, open_questions
 from keeper.summarize.terms import dense_tfidf, idf_from, terms
 from keeper.text import smoothed_idf
-from keeper.thread import visible_turns as visible_turns  # re-exported: callers predate thread.py
+from keeper.tree import visible_turns as visible_turns  # re-exported: callers predate thread.py
 
 ABSTRACT_TURNS = 5
 CHAPTER_TURNS = 2
@@ -51,18 +51,19 @@ def summarize_conversation(
     if llm is not None:
         from keeper.summarize.llm import llm_abstract
 
-        summary.llm_abstract = continuity.cached_llm_summary(conn, conv.id, llm.url, digest)
-        if summary.llm_abstract is None:
-            summary.llm_abstract = llm_abstract(
+        abstract = continuity.cached_llm_summary(conn, conv.id, llm.url, digest)
+        if abstract is None:
+            abstract = llm_abstract(
                 llm, summary, visible_turns(reader.conversation_nodes(conn, conv.id))
             )
-            continuity.store_llm_summary(conn, conv.id, llm.url, digest, summary.llm_abstract)
+            continuity.store_llm_summary(conn, conv.id, llm.url, digest, abstract)
+        summary = replace(summary, llm_abstract=abstract)
     return summary
 
 
 def build_summary(
-    conv: ConversationRow,
-    rows: list[NodeRow],
+    conv: Conversation,
+    rows: list[Node],
     df: dict[str, int],
     docs: int,
     *,
@@ -100,7 +101,7 @@ def build_summary(
 
 
 def _central(
-    turns: list[NodeRow],
+    turns: list[Node],
     dense: np.ndarray,
     weights: list[float],
     k: int,
@@ -116,8 +117,8 @@ def _central(
     return central_dense(dense, weights, k), "tfidf-centrality+mmr"
 
 
-def _quoter(conv: ConversationRow) -> Callable[[NodeRow], Quote]:
-    def quote(node: NodeRow) -> Quote:
+def _quoter(conv: Conversation) -> Callable[[Node], Quote]:
+    def quote(node: Node) -> Quote:
         return Quote(
             node_id=node.node_id,
             message_id=node.message_id,
@@ -131,18 +132,18 @@ def _quoter(conv: ConversationRow) -> Callable[[NodeRow], Quote]:
     return quote
 
 
-def _models(turns: list[NodeRow]) -> list[str]:
+def _models(turns: list[Node]) -> list[str]:
     counts = Counter(t.model for t in turns if t.role == "assistant" and t.model)
     return [m for m, _ in counts.most_common()]
 
 
-def timeline(turns: list[NodeRow], conv: ConversationRow, limit: int = 12) -> list[TimelineEntry]:
+def timeline(turns: list[Node], conv: Conversation, limit: int = 12) -> list[TimelineEntry]:
     """Messages per day (per month when there are more than ``limit`` days), with models."""
-    days: dict[str, list[NodeRow]] = {}
+    days: dict[str, list[Node]] = {}
     for turn in turns:
         days.setdefault(timefmt.day(turn.create_time or conv.create_time), []).append(turn)
     if len(days) > limit:
-        months: dict[str, list[NodeRow]] = {}
+        months: dict[str, list[Node]] = {}
         for day, items in days.items():
             months.setdefault(day[:7], []).extend(items)
         days = months
@@ -158,12 +159,12 @@ def timeline(turns: list[NodeRow], conv: ConversationRow, limit: int = 12) -> li
 
 
 def _chapters(
-    turns: list[NodeRow],
+    turns: list[Node],
     term_lists: list[list[str]],
     rows: np.ndarray,
     weights: list[float],
     idf: dict[str, float],
-    quote: Callable[[NodeRow], Quote],
+    quote: Callable[[Node], Quote],
 ) -> list[Chapter]:
     if len(turns) < chaptering.MIN_TURNS:
         return []

@@ -15,8 +15,7 @@ import orjson
 
 from keeper.config import LlmEndpoint
 from keeper.errors import KeeperError
-from keeper.store.reader import NodeRow
-from keeper.summarize.model import Summary
+from keeper.model import Node, Summary
 
 TIMEOUT_S = 120
 MAX_PROMPT_CHARS = 24_000
@@ -37,7 +36,7 @@ def endpoint_url(url: str) -> str:
     return trimmed if trimmed.endswith("/chat/completions") else trimmed + "/chat/completions"
 
 
-def _prompt(summary: Summary, turns: list[NodeRow]) -> str:
+def _prompt(summary: Summary, turns: list[Node]) -> str:
     lines = []
     for turn in turns:
         lines.append(f"{(turn.role or '?').upper()}: {' '.join(turn.text.split())}")
@@ -52,7 +51,7 @@ def _prompt(summary: Summary, turns: list[NodeRow]) -> str:
     )
 
 
-def llm_abstract(endpoint: LlmEndpoint, summary: Summary, turns: list[NodeRow]) -> str:
+def llm_abstract(endpoint: LlmEndpoint, summary: Summary, turns: list[Node]) -> str:
     """Ask the endpoint for a short abstract of the conversation."""
     return chat(
         endpoint, "You write short, faithful conversation summaries.", _prompt(summary, turns)

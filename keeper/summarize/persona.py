@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import apsw
 
+from keeper.model import Persona, PersonaTrait, Quote
 from keeper.store import continuity
-from keeper.summarize.model import Persona, PersonaTrait, Quote
 
 _EMOJI = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf\u2b50\u2764]")
 _WARM = re.compile(

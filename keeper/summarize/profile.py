@@ -15,7 +15,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from keeper.summarize.model import Quote
+from keeper.model import Quote
 from keeper.summarize.sentences import split_sentences
 from keeper.summarize.terms import terms
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from keeper.store.reader import NodeRow
+from keeper.model import Node
 
 _DECISION = re.compile(
     r"\b(?:let'?s (?:go with|do|use|keep|stick)|i(?:'ll| will) (?:go with|use|do|take|try|keep)|"
@@ -45,13 +45,13 @@ def _decides(text: str) -> bool:
     return any(h in lowered for h in _DECISION_HINTS) and bool(_DECISION.search(lowered))
 
 
-def decisions(turns: list[NodeRow], limit: int = 3) -> list[NodeRow]:
+def decisions(turns: list[Node], limit: int = 3) -> list[Node]:
     """The last ``limit`` turns that state a decision."""
     found = [t for t in turns if _decides(t.text)]
     return found[-limit:]
 
 
-def open_questions(turns: list[NodeRow], limit: int = 3) -> list[NodeRow]:
+def open_questions(turns: list[Node], limit: int = 3) -> list[Node]:
     """User questions or to-dos from the last third of the thread, newest last."""
     tail = turns[len(turns) * 2 // 3 :] if len(turns) > 6 else turns
     found = [
@@ -62,9 +62,9 @@ def open_questions(turns: list[NodeRow], limit: int = 3) -> list[NodeRow]:
     return found[-limit:]
 
 
-def last_state(turns: list[NodeRow]) -> list[NodeRow]:
+def last_state(turns: list[Node]) -> list[Node]:
     """The final user turn and the final assistant turn, in order."""
-    out: list[NodeRow] = []
+    out: list[Node] = []
     for role in ("user", "assistant"):
         last = next((t for t in reversed(turns) if t.role == role), None)
         if last is not None:

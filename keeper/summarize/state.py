@@ -21,8 +21,7 @@ import re
 from dataclasses import dataclass, field
 
 from keeper import timefmt
-from keeper.store.reader import NodeRow
-from keeper.summarize.model import Quote, Summary
+from keeper.model import Node, Quote, Summary
 from keeper.summarize.sentences import split_sentences
 from keeper.summarize.terms import terms
 
@@ -85,7 +84,7 @@ def day(epoch: float | None) -> str:
     return timefmt.day(epoch)
 
 
-def _quote(summary: Summary, node: NodeRow, text: str) -> Quote:
+def _quote(summary: Summary, node: Node, text: str) -> Quote:
     return Quote(
         node.node_id,
         node.message_id,
@@ -110,9 +109,9 @@ def best_sentences(text: str, count: int = 1, width: int = 200) -> str:
     return " ".join(sentences[i] for i in keep)
 
 
-def sessions(turns: list[NodeRow]) -> list[list[NodeRow]]:
+def sessions(turns: list[Node]) -> list[list[Node]]:
     """The thread cut wherever the user came back after a long pause."""
-    out: list[list[NodeRow]] = []
+    out: list[list[Node]] = []
     last: float | None = None
     for turn in turns:
         when = turn.create_time
@@ -124,7 +123,7 @@ def sessions(turns: list[NodeRow]) -> list[list[NodeRow]]:
     return out
 
 
-def _says(turn: NodeRow) -> bool:
+def _says(turn: Node) -> bool:
     return len(set(terms(turn.text))) >= 4 or not turn.text.isascii()
 
 
@@ -147,7 +146,7 @@ def _answered_later(turn_terms: set[str], postings: dict[str, list[int]], after:
     return False
 
 
-def thread_state(summary: Summary, turns: list[NodeRow], chapters: int = 6) -> ThreadState:
+def thread_state(summary: Summary, turns: list[Node], chapters: int = 6) -> ThreadState:
     """The state card of one thread from its summary and visible turns."""
     groups = sessions(turns)
     user = [t for t in turns if t.role == "user"]
@@ -187,10 +186,10 @@ def thread_state(summary: Summary, turns: list[NodeRow], chapters: int = 6) -> T
 
 
 def _chapter_lines(
-    summary: Summary, turns: list[NodeRow], groups: list[list[NodeRow]], limit: int
+    summary: Summary, turns: list[Node], groups: list[list[Node]], limit: int
 ) -> list[ChapterLine]:
     index = {t.node_id: i for i, t in enumerate(turns)}
-    spans: list[tuple[str, list[NodeRow]]] = []
+    spans: list[tuple[str, list[Node]]] = []
     if summary.chapters:
         for chapter in summary.chapters:
             start = index.get(chapter.start_node)
@@ -222,7 +221,7 @@ def _chapter_lines(
     return out
 
 
-def _open(summary: Summary, turns: list[NodeRow], last_session: int, limit: int = 3) -> list[Quote]:
+def _open(summary: Summary, turns: list[Node], last_session: int, limit: int = 3) -> list[Quote]:
     user_terms = [(i, set(terms(t.text))) for i, t in enumerate(turns) if t.role == "user"]
     postings: dict[str, list[int]] = {}
     for pos, (_, mine) in enumerate(user_terms):
@@ -260,7 +259,7 @@ def _open(summary: Summary, turns: list[NodeRow], last_session: int, limit: int 
 
 
 def _decided(
-    summary: Summary, turns: list[NodeRow], limit: int = 3
+    summary: Summary, turns: list[Node], limit: int = 3
 ) -> list[tuple[Quote, Quote | None]]:
     found: list[tuple[Quote, Quote | None]] = []
     for i, turn in enumerate(turns):

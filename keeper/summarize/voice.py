@@ -22,9 +22,9 @@ from typing import Any
 import apsw
 import orjson
 
+from keeper.model import PersonaTrait, Quote
 from keeper.store import continuity
 from keeper.summarize.keywords import corpus_df
-from keeper.summarize.model import PersonaTrait, Quote
 from keeper.summarize.persona import _NOT_NAMES, address_forms, rituals, tone
 
 _USER_VOCATIVE = re.compile(

@@ -1,6 +1,6 @@
 """Which version of a conversation the reader shows, and switching versions.
 
-:class:`~keeper.thread.ConversationTree` knows the stored visible thread and the siblings
+:class:`~keeper.tree.ConversationTree` knows the stored visible thread and the siblings
 at every branch point. The reader starts on that thread; choosing another sibling at a
 branch point follows that sibling down (its own visible child, else its newest child).
 """
@@ -9,24 +9,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from keeper.store.reader import NodeRow
-from keeper.thread import ConversationTree
+from keeper.model import Node
+from keeper.tree import ConversationTree
 
 
 @dataclass
 class BranchView:
     """The tree plus the reader's choices: parent id (None for roots) -> chosen child."""
 
-    tree: ConversationTree
+    tree: ConversationTree[Node]
     choices: dict[str | None, str] = field(default_factory=dict)
 
-    def thread(self) -> list[NodeRow]:
+    def thread(self) -> list[Node]:
         """Root to leaf along the chosen branches (the stored thread when none are chosen)."""
         if not self.choices:
             return self.tree.thread()
         stored = self.tree.thread()
         current = self.choices.get(None) or (stored[0].node_id if stored else self._next(None))
-        path: list[NodeRow] = []
+        path: list[Node] = []
         seen: set[str] = set()
         while current is not None and current not in seen:
             seen.add(current)

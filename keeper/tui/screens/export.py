@@ -13,7 +13,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, TextArea
 
-from keeper.pack.options import MIN_BUDGET, TARGETS, Pack, PackOptions
+from keeper.model import Pack
+from keeper.pack.options import MIN_BUDGET, TARGETS, PackOptions
 from keeper.tui.screens.base import WorkerErrors
 from keeper.tui.widgets.status import StatusLine
 

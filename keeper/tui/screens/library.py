@@ -15,8 +15,8 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Label, ProgressBar, Select, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from keeper.model import Conversation
 from keeper.store.filters import Filters
-from keeper.store.reader import ConversationRow
 from keeper.tui.format import ARCHIVED_MARK, clip, day, project_labels
 from keeper.tui.query import parse_date
 from keeper.tui.screens.base import WorkerErrors
@@ -54,8 +54,8 @@ class LibraryScreen(WorkerErrors, Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.sort = "updated"
-        self.rows: list[ConversationRow] = []
-        self.shown: list[ConversationRow] = []
+        self.rows: list[Conversation] = []
+        self.shown: list[Conversation] = []
         self.models: list[str] = []
         self.projects: list[str] = []
         self.loaded_at: float | None = None
@@ -163,7 +163,7 @@ class LibraryScreen(WorkerErrors, Screen[None]):
         unfiltered = filters == Filters() and archived is None
         self.app.call_from_thread(self.loaded, rows, unfiltered)
 
-    def loaded(self, rows: list[ConversationRow], unfiltered: bool) -> None:
+    def loaded(self, rows: list[Conversation], unfiltered: bool) -> None:
         """Show fetched rows; an empty archive gets the welcome screen."""
         if self.user_left():
             return
@@ -430,11 +430,11 @@ class LibraryScreen(WorkerErrors, Screen[None]):
         )
 
 
-def project_options(rows: list[ConversationRow], projects: list[str]) -> list[tuple[str, str]]:
+def project_options(rows: list[Conversation], projects: list[str]) -> list[tuple[str, str]]:
     """(label, id) per project for the filter: its short label, how many conversations,
     and the title of its latest one, so people can tell their projects apart."""
     labels = project_labels(projects)
-    latest: dict[str, ConversationRow] = {}
+    latest: dict[str, Conversation] = {}
     counts: dict[str, int] = {}
     for row in rows:
         if row.project:

@@ -12,9 +12,9 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Markdown, Static
 
+from keeper.model import Conversation, Node
 from keeper.parse.content_types import MESSAGE, STRUCTURAL
-from keeper.store.reader import ConversationRow, NodeRow
-from keeper.thread import ConversationTree
+from keeper.tree import ConversationTree
 from keeper.tui.branches import BranchView
 from keeper.tui.format import BRANCH_MARK, TARGET_MARK, clip, day, size
 from keeper.tui.query import parse_date
@@ -24,7 +24,7 @@ from keeper.tui.widgets.message import MessageView
 from keeper.tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
-    from keeper.summarize.model import Summary
+    from keeper.model import Summary
     from keeper.tui.host import KeeperHost
 
 
@@ -32,7 +32,7 @@ WINDOW = 40  # messages mounted at once
 LEAD = 8  # messages kept above the focused one when the window moves
 
 
-def shown(node: NodeRow, hidden: bool) -> bool:
+def shown(node: Node, hidden: bool) -> bool:
     """Whether the reader shows ``node``: messages always, hidden kinds when toggled on."""
     if node.kind == STRUCTURAL:
         return False
@@ -90,7 +90,7 @@ class ReaderScreen(WorkerErrors, Screen[None]):
         super().__init__()
         self.conversation_id = conversation_id
         self.target = target
-        self.conv: ConversationRow | None = None
+        self.conv: Conversation | None = None
         self.view: BranchView | None = None
         self.assets: list[dict[str, Any]] = []
         self.show_hidden = False
@@ -99,7 +99,7 @@ class ReaderScreen(WorkerErrors, Screen[None]):
         self.match_index = -1
         self.loaded = False
         self.cursor: str | None = None  # the current message; focus() lands a moment later
-        self.shown_nodes: list[NodeRow] = []  # the messages shown, in thread order
+        self.shown_nodes: list[Node] = []  # the messages shown, in thread order
         self.window_start = 0
 
     @property
@@ -133,14 +133,14 @@ class ReaderScreen(WorkerErrors, Screen[None]):
         self.app.call_from_thread(self.loaded_conversation, conv, rows, assets)  # type: ignore[arg-type]
 
     async def loaded_conversation(
-        self, conv: ConversationRow, rows: list[NodeRow], assets: list[dict[str, Any]]
+        self, conv: Conversation, rows: list[Node], assets: list[dict[str, Any]]
     ) -> None:
         """Show what :meth:`load` fetched."""
         if self.user_left():
             return
         self.conv = conv
         self.assets = assets
-        self.view = BranchView(ConversationTree.build(rows))
+        self.view = BranchView(ConversationTree.of_stored(rows))
         facts = [day(conv.create_time) or "undated", f"{conv.message_count} messages"]
         if conv.model:
             facts.append(conv.model)
@@ -163,7 +163,7 @@ class ReaderScreen(WorkerErrors, Screen[None]):
         self.loaded = not self.user_left()
 
     # -- rendering ------------------------------------------------------------------------
-    def thread(self) -> list[NodeRow]:
+    def thread(self) -> list[Node]:
         """The thread the reader currently follows (every node kind)."""
         return self.view.thread() if self.view else []
 
@@ -225,7 +225,7 @@ class ReaderScreen(WorkerErrors, Screen[None]):
                 self.render_window(ids.index(node_id)), group="reader-render", exclusive=True
             )
 
-    def current_node(self) -> NodeRow | None:
+    def current_node(self) -> Node | None:
         """The current message (the cursor, else the focused one, else the first)."""
         by_id = {node.node_id: node for node in self.shown_nodes}
         if self.cursor in by_id:

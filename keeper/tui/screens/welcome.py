@@ -18,7 +18,7 @@ from keeper.tui.screens.base import WorkerErrors
 from keeper.tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
-    from keeper.importer import ImportReport
+    from keeper.model import ImportReport
     from keeper.tui.host import KeeperHost
 
 WELCOME = """\

@@ -7,13 +7,13 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from keeper.model import Node
 from keeper.parse.content_types import MESSAGE
 from keeper.render import format_time, speaker
-from keeper.store.reader import NodeRow
 from keeper.tui.format import BRANCH_MARK, TARGET_MARK, fences_on_own_lines
 
 
-def heading(node: NodeRow, branch: tuple[int, int], target: bool = False) -> str:
+def heading(node: Node, branch: tuple[int, int], target: bool = False) -> str:
     """``Assistant · 2024-05-01 14:03 · gpt-4o  ‹ 2/3 ›`` for ``node`` (and ``◆ hit``
     when it is the search hit the reader was opened at)."""
     bits = [speaker(node)]
@@ -29,7 +29,7 @@ def heading(node: NodeRow, branch: tuple[int, int], target: bool = False) -> str
 class MessageView(Vertical, can_focus=True):
     """A focusable message; classes mark hidden nodes, the opened hit and find matches."""
 
-    def __init__(self, node: NodeRow, branch: tuple[int, int], target: bool = False) -> None:
+    def __init__(self, node: Node, branch: tuple[int, int], target: bool = False) -> None:
         classes = [f"-role-{node.role or 'unknown'}"]
         if target:
             classes.append("-target")

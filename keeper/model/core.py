@@ -1,9 +1,4 @@
-"""The domain types every layer passes around: frozen dataclasses and their enums.
-
-The store converts its rows into these at its boundary; the library returns them; only the
-JSON edge (``as_dict``) turns them into dicts. The enums are ``StrEnum``: a member equals
-its string, so stored values, JSON and SQL stay the plain strings they always were.
-"""
+"""Conversations, nodes, hits and search results, with the enums for node and anomaly kinds."""
 
 from __future__ import annotations
 
@@ -24,6 +19,14 @@ class NodeKind(StrEnum):
     REASONING = "reasoning"  # thoughts, reasoning_recap
     TOOL_CALL = "tool_call"  # assistant message addressed to a tool (recipient != all)
     TOOL_RESULT = "tool_result"  # a tool's reply
+
+
+class ImportStatus(StrEnum):
+    """What an import did with one conversation."""
+
+    NEW = "new"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
 
 
 class AnomalyKind(StrEnum):
@@ -94,13 +97,16 @@ class Conversation:
 
 
 @dataclass(frozen=True, slots=True)
-class Node:
-    """One stored node of a conversation tree (a message or scaffolding), without raw JSON."""
+class TreeNode:
+    """What every node of a conversation tree carries, parsed from an export or stored.
 
-    rowid: int
+    The parser's node adds the raw JSON and assets it hands the store; the stored
+    :class:`Node` adds its row id and whether the latest export still held it.
+    """
+
     node_id: str
     parent_id: str | None
-    position: int
+    position: int  # place in the export's mapping
     message_id: str | None
     role: str | None
     author_name: str | None
@@ -108,11 +114,18 @@ class Node:
     kind: str  # a NodeKind value
     hidden: bool
     on_path: bool
-    in_latest: bool
     model: str | None
     create_time: float | None
     recipient: str | None
     text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Node(TreeNode):
+    """One stored node of a conversation tree (a message or scaffolding), without raw JSON."""
+
+    rowid: int
+    in_latest: bool
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""What a summary, a persona card and a profile item look like (plain dataclasses)."""
+"""What a summary and a persona card look like: quotes, timeline days, chapters, traits."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from keeper.timefmt import display as format_time
 from keeper.timefmt import iso_utc as iso_time
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Quote:
     """One quoted turn with where it came from."""
 
@@ -29,7 +29,7 @@ class Quote:
         return f"{self.title or '(untitled)'}, {when}, {self.conversation_id}/{message}"
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class TimelineEntry:
     """One day of a conversation: how many messages, by which models."""
 
@@ -39,7 +39,7 @@ class TimelineEntry:
     first_node: str
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Chapter:
     """A topic segment of a long thread."""
 
@@ -50,7 +50,7 @@ class Chapter:
     summary: list[Quote]
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Summary:
     """An offline, extractive summary of one conversation (optionally with an LLM abstract)."""
 
@@ -151,7 +151,7 @@ def _quote_line(quote: Quote, width: int = 280) -> str:
     return f"- **{who}**{' ' + when if when else ''}: “{text}” `[{ref}]`"
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class PersonaTrait:
     """One observed trait (an address form, phrase, ritual) with examples."""
 
@@ -160,7 +160,7 @@ class PersonaTrait:
     examples: list[Quote]
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Persona:
     """How one assistant model spoke with this user, with quoted evidence."""
 
