@@ -457,11 +457,14 @@ class Library:
 
     def warm_continuity(self) -> None:
         """Compute what summaries, packs and the persona share (the archive's term
-        statistics, the default persona) into their caches, so later calls skip it."""
+        statistics, the default persona, then each other assistant model's persona) into
+        their caches, so later calls skip it."""
         from keeper.summarize.keywords import corpus_df
 
         corpus_df(self.conn)
         self.persona()
+        for model, _ in self.assistant_models()[1:]:
+            self.persona(model)
 
     def assistant_models(self) -> list[tuple[str, int]]:
         """(model, assistant messages) for every model that replied, most used first

@@ -217,6 +217,10 @@ MIGRATIONS: tuple[str, ...] = (
         JOIN imports i ON i.id IN (c.first_import, c.last_import)
         WHERE json_valid(i.sources) AND json_array_length(i.sources) = 1;
     """,
+    # 5: a node's children by index. The reply next to every search hit, the reader's
+    #    branches and the MCP window around a message look a node's children up; without
+    #    it each lookup scans the whole conversation (16 ms for 10 hits at 100k messages).
+    "CREATE INDEX IF NOT EXISTS nodes_children ON nodes(conversation_id, parent_id);",
 )
 
 
