@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import errno
 import hashlib
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -76,20 +77,7 @@ class ImportTally:
         """The tally as it stands, as a frozen report (copies: later counting changes
         nothing in it)."""
         return ImportReport(
-            sources=[dict(source) for source in self.sources],
-            conversations=dict(self.conversations),
-            nodes_by_kind=dict(self.nodes_by_kind),
-            nodes_added=self.nodes_added,
-            nodes_seen=self.nodes_seen,
-            assets=dict(self.assets),
-            missing_assets=list(self.missing_assets),
-            anomalies=list(self.anomalies),
-            anomaly_counts=dict(self.anomaly_counts),
-            failed=list(self.failed),
-            profile_items=self.profile_items,
-            marked_absent=self.marked_absent,
-            elapsed_s=self.elapsed_s,
-            import_id=self.import_id,
+            **{f.name: copy.deepcopy(getattr(self, f.name)) for f in fields(ImportReport)}
         )
 
 

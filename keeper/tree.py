@@ -116,6 +116,23 @@ class ConversationTree(Generic[N]):
         ]
         return sorted(starts, key=self._sibling_key)
 
+    def path_through(self, node_id: str) -> list[N]:
+        """Root to leaf through ``node_id``, on down its newest (last) children."""
+        upward: list[str] = []
+        seen: set[str] = set()
+        current: str | None = node_id
+        while current is not None and current not in seen:
+            seen.add(current)
+            upward.append(current)
+            current = self.parent[current]
+        path = upward[::-1]
+        kids = self.children.get(node_id, [])
+        while kids and kids[-1] not in seen:
+            seen.add(kids[-1])
+            path.append(kids[-1])
+            kids = self.children.get(kids[-1], [])
+        return [self.nodes[k] for k in path]
+
     def subtree(self, node_id: str) -> list[N]:
         """``node_id`` and its descendants in depth-first order (iterative)."""
         out: list[N] = []

@@ -212,3 +212,8 @@ def test_stored_nodes_rebuild_the_tree_the_import_repaired(case) -> None:  # typ
     assert sorted(
         n.node_id for root in stored.off_path_roots() for n in stored.subtree(root)
     ) == sorted(set(repaired) - set(stored.path))
+    for node_id in repaired:
+        through = [n.node_id for n in stored.path_through(node_id)]
+        assert node_id in through and stored.parent[through[0]] is None
+        assert all(stored.parent[b] == a for a, b in itertools.pairwise(through))
+        assert through[-1] not in stored.children

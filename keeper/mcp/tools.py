@@ -210,7 +210,7 @@ class ArchiveTools:
             if args.text(around_message):
                 target = _find_message(tree, str(around_message).strip().strip("`"), conv.id)
                 if target.node_id not in {n.node_id for n in thread}:
-                    thread = _branch_through(tree, target)
+                    thread = tree.path_through(target.node_id)
                     on_thread = False
             shown = [
                 n
@@ -477,27 +477,6 @@ def _find_message(tree: ConversationTree[Node], given: str, conversation_id: str
         f"Conversation {conversation_id} has no message {given!r}. Use a msg id as "
         "search_history or read_conversation show it (a prefix of 4+ characters works)."
     )
-
-
-def _branch_through(tree: ConversationTree[Node], target: Node) -> list[Node]:
-    """The path from the root through ``target`` and on down its newest descendants."""
-    up: list[Node] = []
-    seen: set[str] = set()
-    current: Node | None = target
-    while current is not None and current.node_id not in seen:
-        seen.add(current.node_id)
-        up.append(current)
-        parent = current.parent_id
-        current = tree.nodes.get(parent) if parent else None
-    path = list(reversed(up))
-    node = target
-    while True:
-        kids = [k for k in tree.children.get(node.node_id, ()) if k not in seen]
-        if not kids:
-            return path
-        node = tree.nodes[kids[-1]]
-        seen.add(node.node_id)
-        path.append(node)
 
 
 def _fit_around(head: str, blocks: list[str], center: int, cap: int) -> str:

@@ -46,8 +46,7 @@ class BranchView:
 
     def parent_key(self, node_id: str) -> str | None:
         """The key of ``node_id``'s sibling group (its parent, or None for a root)."""
-        parent = self.tree.nodes[node_id].parent_id
-        return parent if parent in self.tree.nodes else None
+        return self.tree.parent[node_id]
 
     def switch(self, node_id: str, step: int) -> str | None:
         """Show the sibling ``step`` away from ``node_id`` (wrapping); its id, or None when
