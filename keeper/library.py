@@ -455,16 +455,53 @@ class Library:
             self._personas[model] = (version, build_persona(self.conn, model))
         return self._personas[model][1]
 
+    def prepare_packs(self, *, show_progress: bool = False) -> int:
+        """Compute what packs read instead of whole threads: every conversation's digest
+        (its summary, state card and key-fact candidates, kept per content) and the saved
+        memories' states; the number of digests computed (0 when all were current)."""
+        from keeper.pack.digest import prepare_digests
+        from keeper.pack.memories import memory_states
+        from keeper.progress import Progress
+
+        bar = Progress("Preparing packs", 1) if show_progress else None
+
+        def progress(done: int, total: int) -> None:
+            if bar is not None:
+                bar.total = total
+                bar.update(done, done, "threads")
+
+        # No import lock: a digest is kept under the content hash read before computing
+        # it, so a thread an import changes meanwhile is simply computed again later.
+        computed = prepare_digests(self, progress)
+        memory_states(self)
+        if bar is not None:
+            bar.close()
+        return computed
+
     def warm_continuity(self) -> None:
         """Compute what summaries, packs and the persona share (the archive's term
-        statistics, the default persona, then each other assistant model's persona) into
-        their caches, so later calls skip it."""
+        statistics, the default persona, each other assistant model's persona, the
+        whole-archive ranking, every thread digest an import did not store, then the voice
+        of the whole archive and of each project) into their caches, so later calls skip
+        it."""
+        from keeper.store.continuity import conversation_engagement
+        from keeper.store.filters import Filters
         from keeper.summarize.keywords import corpus_df
 
         corpus_df(self.conn)
         self.persona()
         for model, _ in self.assistant_models()[1:]:
             self.persona(model)
+        conversation_engagement(self.conn, Filters())
+        self.prepare_packs()
+        # The default pack fills what every whole-archive pack shares (its voice); projects
+        # are few and fixed, so their packs' voices are computed ahead the same way.
+        projects = sorted({c.project for c in self.conversations() if c.project})
+        for options in [PackOptions(), *(PackOptions(project=p) for p in projects)]:
+            try:
+                self.pack(options)
+            except UsageError:
+                continue  # no message a pack could hold in this scope
 
     def assistant_models(self) -> list[tuple[str, int]]:
         """(model, assistant messages) for every model that replied, most used first

@@ -22,6 +22,11 @@ CJK_CLASS = (
 """Characters indexed as bigrams: Japanese kana, Han, Hangul (a regex class body)."""
 CJK_RUN = re.compile(f"[{CJK_CLASS}]+")
 
+ANALYSIS_CHARS = 50_000
+"""Summaries, key facts, the persona and the voice read at most this much of one message:
+a pasted book or log past it adds nothing they could quote, and reading a 100 MB message
+whole would take gigabytes (the keyword index and the reader always have all of it)."""
+
 STOPWORDS = frozenset(
     [
         "a",

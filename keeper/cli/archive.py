@@ -39,6 +39,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             sys.stdout.write(render_report(data))
         if not args.no_embed and data["exit_code"] != 1:
             _embed_after_import(library, quiet=args.json)
+        if data["exit_code"] != 1:
+            _prepare_after_import(library, quiet=args.json)
     if data["exit_code"] == 1:
         errors = [source["error"] for source in data["sources"] if source.get("error")]
         for error in errors:
@@ -66,6 +68,14 @@ def _embed_after_import(library: Library, *, quiet: bool) -> None:
         return
     if not quiet:
         print(embed_line(result.as_dict()))
+
+
+def _prepare_after_import(library: Library, *, quiet: bool) -> None:
+    """Digest the new and changed threads for packs and the MCP server (after embedding:
+    a thread's summary picks its central turns by their vectors when it has them)."""
+    computed = library.prepare_packs(show_progress=not quiet)
+    if computed and not quiet:
+        print(f"Prepared {computed:,} threads for context packs.")
 
 
 def cmd_export(args: argparse.Namespace) -> int:

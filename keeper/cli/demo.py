@@ -64,6 +64,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 print(embed_line(library.embed(show_progress=True, notify=say).as_dict()))
             except ModelError as error:
                 print(f"Not embedded ({error.message}); keyword search works.")
+        library.prepare_packs(show_progress=True)
     from keeper.config import load_settings
     from keeper.paths import resolve_paths
 

@@ -7,6 +7,7 @@ falls back to keywords (saying so) while it is still loading.
 
 from __future__ import annotations
 
+import gc
 import threading
 from typing import TYPE_CHECKING
 
@@ -81,6 +82,9 @@ class ContinuityWarmup:
         try:
             with Library.open_readonly(self._db) as library:
                 library.warm_continuity()
+            # What was just cached lives as long as the server: take it out of the cyclic
+            # collector's reach, so a full collection during a call does not rescan it.
+            gc.freeze()
         except KeeperError as error:
             self.error = error.message
         finally:

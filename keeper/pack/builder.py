@@ -18,10 +18,12 @@ Redaction runs once over everything rendered (``keeper.pack.redact``).
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from keeper import timefmt
@@ -29,7 +31,9 @@ from keeper.config import LlmEndpoint
 from keeper.errors import UsageError
 from keeper.model import Pack, Quote, Source
 from keeper.pack import sections as S
-from keeper.pack.facts import Fact, candidate_facts, pick_facts
+from keeper.pack.digest import ThreadDigest, digests, term_weights
+from keeper.pack.facts import pick_facts, ranked
+from keeper.pack.memories import memory_states
 from keeper.pack.options import MIN_BUDGET, TARGETS, PackOptions
 from keeper.pack.polish import PolishResult, polish_card
 from keeper.pack.redact import Redactor
@@ -40,33 +44,18 @@ from keeper.parse.content_types import CONTEXT
 from keeper.parse.profile import profile_items as parsed_profile
 from keeper.store import continuity, reader
 from keeper.store.filters import Filters
-from keeper.summarize.engine import summarize_conversation, visible_turns
-from keeper.summarize.keywords import corpus_df
-from keeper.summarize.profile import (
-    MemoryState,
-    dedupe_memories,
-    life_sheet,
-    memory_keys,
-    supersede_by_memories,
-    supersede_by_turn,
-)
-from keeper.summarize.state import ThreadState, day, thread_state
+from keeper.summarize.profile import life_sheet
+from keeper.summarize.state import ThreadState, day
 from keeper.summarize.terms import terms
 from keeper.summarize.voice import build_voice
 
 if TYPE_CHECKING:
-    from keeper.model import Node
     from keeper.pack.source import PackSource
 
 SECTIONS = ("about", "persona", "threads", "facts")
 CARD_SCAN = 60  # conversations given a state card at most (the most meaningful)
 FACT_SCAN = 200  # conversations scanned for key facts
 LIFE_TURNS = 600  # user turns read for the people/pets/places sheet (evenly spaced)
-_PERSONAL = re.compile(
-    r"\b(?:i feel|i felt|i'm (?:sad|happy|tired|scared|proud|nervous)|my (?:mom|mum|dad|"
-    r"sister|brother|partner|cat|dog|friend|life)|i love|i miss|i'm worried|cry|crying)\b"
-    r"|我觉得|难过|开心|想念|寂しい|嬉しい|悲しい"
-)
 
 
 @dataclass(slots=True)
@@ -88,7 +77,7 @@ class Thread:
     title: str
     score: float
     state: ThreadState | None = None
-    turns: list[Node] = field(default_factory=list)
+    user_turns: tuple[int, ...] = ()  # node rowids of its visible user turns
     level: int = -1
 
 
@@ -126,8 +115,14 @@ class PackBuilder:
         self._examples: list[tuple[str, tuple[Quote, Quote]]] = []
         self.who = S.Person()
         self.user_name: str | None = None
+        self.profile: list[dict[str, Any]] = []  # the included profile items, read once
 
     # -- budget ---------------------------------------------------------------------------
+    def _prefetch_titles(self, conversation_ids: list[str]) -> None:
+        """Title and day of every conversation a pack may cite, in one query."""
+        for cid, (title, created) in continuity.titles(self.conn, conversation_ids).items():
+            self.titles[cid] = (title or "(untitled)", day(created))
+
     def _title(self, conversation_id: str) -> tuple[str, str]:
         if conversation_id not in self.titles:
             conv = reader.get_conversation(self.conn, conversation_id)
@@ -297,7 +292,7 @@ class PackBuilder:
     def about(self, scope_ids: list[str], threads: list[Thread]) -> None:
         """Custom instructions, memories and the life sheet."""
         cap = self.budget // 5
-        items = [i for i in reader.profile_items(self.conn) if i["included"]]
+        items = self.profile
         times = continuity.profile_item_times(self.conn)
         for kind, label in (
             ("about_user", "What I told ChatGPT about myself"),
@@ -334,20 +329,7 @@ class PackBuilder:
                 )
                 for n, v in enumerate(versions[:-1])
             )
-        memories = [
-            MemoryState(
-                i["edited_text"] or i["text"],
-                times.get(i["id"], (None, None))[0] or i["time"],
-                i["conversation_id"],
-            )
-            for i in items
-            if i["kind"] == "memory"
-        ]
-        memories = dedupe_memories(memories)
-        supersede_by_memories(memories)
-        for memory in memories:
-            if memory.superseded_by is None:
-                supersede_by_turn(memory, self._later_user_quotes(memory))
+        memories = memory_states(self.library, items, times)
         if memories:
             cites = []
             seen = " ".join(
@@ -358,18 +340,7 @@ class PackBuilder:
         for memory in memories:
             cites = []
             self.add("about", S.memory_line(memory, cites), cites, cap=cap)
-        user_quotes = [
-            Quote(
-                t.node_id, t.message_id, "user", t.create_time, t.text, th.conversation_id, th.title
-            )
-            for th in threads
-            for t in th.turns
-            if t.role == "user"
-        ]
-        if len(user_quotes) > LIFE_TURNS:
-            step = len(user_quotes) / LIFE_TURNS
-            user_quotes = [user_quotes[int(i * step)] for i in range(LIFE_TURNS)]
-        sheet = life_sheet(user_quotes, [m.text for m in memories] + self.notes)
+        sheet = life_sheet(self._user_quotes(threads), [m.text for m in memories] + self.notes)
         if sheet:
             self.add(
                 "about", f"**People, pets, places and projects in {self.who.my} life**", [], cap=cap
@@ -398,36 +369,28 @@ class PackBuilder:
             "I told ChatGPT about myself", f"{self.who.i} wrote about themselves"
         ).replace("How I asked ChatGPT to respond", f"How {self.who.i} asked you to respond")
 
-    def _later_user_quotes(self, memory: MemoryState) -> list[Quote]:
-        out: list[Quote] = []
-        for key in memory_keys(memory)[:3]:
-            try:
-                hits = self.library.search(
-                    key,
-                    Filters(role="user", since=memory.first_seen),
-                    mode="keyword",
-                    limit=10,
-                )
-            except UsageError:
-                continue
-            texts = continuity.node_texts(self.conn, [h.rowid for h in hits if h.rowid])
-            for hit in hits:
-                text = texts.get(hit.rowid, hit.snippet)
-                out.append(
-                    Quote(
-                        hit.node_id,
-                        hit.message_id,
-                        "user",
-                        hit.create_time,
-                        text,
-                        hit.conversation_id,
-                        hit.title,
-                    )
-                )
-        return out
+    def _user_quotes(self, threads: list[Thread]) -> list[Quote]:
+        """The user's turns in the threads given cards, at most ``LIFE_TURNS`` of them
+        evenly spaced, read by row id."""
+        ends = list(itertools.accumulate(len(t.user_turns) for t in threads))
+        total = ends[-1] if ends else 0
+        step = total / LIFE_TURNS if total > LIFE_TURNS else 1.0
+        turns = []
+        for i in range(min(total, LIFE_TURNS)):
+            at = int(i * step)
+            n = bisect.bisect_right(ends, at)
+            thread = threads[n]
+            turns.append((thread, thread.user_turns[at - (ends[n - 1] if n else 0)]))
+        found = continuity.user_turns(self.conn, [rowid for _, rowid in turns])
+        return [
+            Quote(str(node_id), mid, "user", created, str(text), th.conversation_id, th.title)
+            for th, rowid in turns
+            if rowid in found
+            for node_id, mid, created, text in [found[rowid]]
+        ]
 
     def persona(self, scope_ids: list[str], whole_archive: bool, notes: list[str]) -> None:
-        """The voice, scoped to the pack's conversations."""
+        """The voice, scoped to the pack's conversations unless ``whole_archive``."""
         cap = self.budget // 6
         model = self.options.model or (self._main_model() if whole_archive else None)
         voice = build_voice(
@@ -450,7 +413,7 @@ class PackBuilder:
         self._examples = list(voice.examples.items())
 
     def _main_model(self) -> str | None:
-        counts = continuity.assistant_model_counts(self.conn)
+        counts = self.library.assistant_models()
         return counts[0][0] if counts else None
 
     def examples(self) -> None:
@@ -481,24 +444,21 @@ class PackBuilder:
 
     def facts(self, threads: list[Thread], ids: list[str]) -> None:
         """Fill the room left with key facts, grouped under their conversation."""
-        df, docs = corpus_df(self.conn)
-        idf = {t: math.log((docs + 1) / (d + 1)) + 1.0 for t, d in df.items()}
+        weights = term_weights(self.conn)
         query = set(terms(self.options.search)) if self.options.search else None
-        loaded = {t.conversation_id: t.turns for t in threads}
-        candidates: list[Fact] = []
-        for cid in ids[:FACT_SCAN]:
-            turns = loaded.get(cid)
-            if turns is None:
-                _, rows = self.library.conversation(cid)
-                turns = visible_turns(rows)
-            candidates.extend(candidate_facts(turns, cid, idf, query))
+        pool = [
+            (cid, digest.facts, digest.fact_scores(weights, query))
+            for cid, digest in digests(self.library, ids[:FACT_SCAN]).items()
+        ]
         quoted = {m for e in self.refs.sources.values() for m in e.messages}
-        exclude = {f.node.node_id for f in candidates if f.node.message_id in quoted}
-        for fact in pick_facts(candidates, exclude):
+        exclude = {
+            seed.node_id for _, seeds, _ in pool for seed in seeds if seed.message_id in quoted
+        }
+        for fact in pick_facts(ranked(pool), exclude):
             if self.room() < 25:
                 break
             cites: list[Cite] = []
-            line = S.fact_line(fact.text, fact.conversation_id, fact.node.message_id, cites)
+            line = S.fact_line(fact.seed.text, fact.conversation_id, fact.seed.message_id, cites)
             title, when = self._title(fact.conversation_id)
             new_group = not any(p.group == fact.conversation_id for p in self.parts)
             carded = any(p.key == f"card:{fact.conversation_id}" for p in self.parts)
@@ -509,7 +469,7 @@ class PackBuilder:
                 "facts",
                 line,
                 cites,
-                key=f"fact:{(fact.node.role or '?')[0]}:{fact.node.node_id}",
+                key=f"fact:{(fact.seed.role or '?')[0]}:{fact.seed.node_id}",
                 group=fact.conversation_id,
                 extra=extra,
                 home=fact.conversation_id,
@@ -540,22 +500,25 @@ class PackBuilder:
             tuple[str, dict[str, Any], tuple[float | None, float | None]]
         ] = []
         ids = self.scope()
-        notes = [
-            i["edited_text"] or i["text"] for i in reader.profile_items(self.conn) if i["included"]
-        ]
+        self._prefetch_titles(ids[:FACT_SCAN])
+        self.profile = [i for i in reader.profile_items(self.conn) if i["included"]]
+        notes = [i["edited_text"] or i["text"] for i in self.profile]
         self.notes = [i for i in notes if i]
         self.user_name = _user_name(notes)
         if opts.target == "system-prompt":
             self.who = S.Person.third(self.user_name)
         self.reserve = count_tokens(self._header(len(ids))) + 90
-        whole = not (opts.conversations or opts.search or opts.project or opts.since or opts.model)
+        # A search picks conversations by topic, not a part of the relationship: its pack
+        # carries the archive's voice (a project, period, model or conversation pack
+        # describes how the assistant spoke there).
+        archive_voice = not (opts.conversations or opts.project or opts.since or opts.model)
         threads = self._threads(ids)
         thread_share = self.budget * 45 // 100
         if opts.conversations:
             # The chosen conversations' own cards come first, whatever else fits.
             self.threads(threads, self.budget, (0,))
         self.about(ids, threads)
-        self.persona(ids, whole, notes)
+        self.persona(ids, archive_voice, notes)
         self.threads(threads, thread_share, (0,))
         # Threads that ran over sessions or long get their detail before the facts.
         deep = [
@@ -592,23 +555,15 @@ class PackBuilder:
             self.polished.polished += 1
 
     def _threads(self, ids: list[str]) -> list[Thread]:
-        out = []
-        for cid in ids[:CARD_SCAN]:
-            if cid in self.one_offs and not self.options.project:
-                continue  # a one-off question is not a thread; its facts may still be kept
-            summary = summarize_conversation(self.conn, cid)
-            if not summary.message_count:
-                continue
-            _, rows = self.library.conversation(cid)
-            turns = visible_turns(rows)
-            user = [t for t in turns if t.role == "user"]
-            personal = sum(1 for t in user if _PERSONAL.search(t.text.lower())) / max(1, len(user))
-            score = self.meaning.get(cid, 0.0) + 1.5 * personal
-            out.append(
-                Thread(
-                    cid, summary.title or "(untitled)", score, thread_state(summary, turns), turns
-                )
-            )
+        # A one-off question is not a thread (its facts may still be kept).
+        wanted = [
+            cid for cid in ids[:CARD_SCAN] if cid not in self.one_offs or self.options.project
+        ]
+        out = [
+            _thread(digest, self.meaning.get(cid, 0.0))
+            for cid, digest in digests(self.library, wanted).items()
+            if digest.message_count
+        ]
         if self.meaning:
             # Personal weight (feelings, family, pets in the user's turns) refines the rank.
             out.sort(key=lambda t: -t.score)
@@ -720,6 +675,16 @@ _NAME_NOTE = re.compile(
 _CJK_NAME_NOTE = re.compile(
     r"(?:用户叫|我叫|名字是|用户的名字是|名前は)([\u4e00-\u9fff\u30a0-\u30ff]{2,4})"
 )
+
+
+def _thread(digest: ThreadDigest, meaning: float) -> Thread:
+    return Thread(
+        digest.conversation_id,
+        digest.title,
+        meaning + 1.5 * digest.personal,
+        digest.state,
+        digest.user_turns,
+    )
 
 
 def _user_name(notes: list[str]) -> str | None:

@@ -78,7 +78,9 @@ class Refs:
         """``text`` with markers replaced, and the numbering it would leave (``self`` is not
         changed; adopt the returned one if the block is kept). In a block headed by its
         source (``home``), that source's messages are cited as ``#2``, not ``[3.2]``."""
-        trial = Refs({k: _copy(v) for k, v in self.sources.items()})
+        # Copy on write: a block touches a few of the pack's sources, not all of them.
+        trial = Refs(dict(self.sources))
+        fresh: set[str] = set()
 
         def ref(match: re.Match[str]) -> str:
             cite = cites[int(match.group(1))]
@@ -87,9 +89,13 @@ class Refs:
                 title, date = titles[cite.conversation_id]
                 entry = SourceEntry(len(trial.sources) + 1, cite.conversation_id, title, date)
                 trial.sources[cite.conversation_id] = entry
+                fresh.add(cite.conversation_id)
             if cite.message_id is None:
                 return f"[{entry.number}]"
             if cite.message_id not in entry.messages:
+                if cite.conversation_id not in fresh:
+                    entry = trial.sources[cite.conversation_id] = _copy(entry)
+                    fresh.add(cite.conversation_id)
                 entry.messages.append(cite.message_id)
             k = entry.messages.index(cite.message_id) + 1
             return f"#{k}" if cite.conversation_id == home else f"[{entry.number}.{k}]"

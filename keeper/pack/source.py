@@ -31,6 +31,10 @@ class PackSource(Protocol):
         """One conversation and all its nodes; UsageError for an unknown id."""
         ...
 
+    def assistant_models(self) -> list[tuple[str, int]]:
+        """(model, assistant messages) for every model that replied, most used first."""
+        ...
+
     def search(
         self, query: str, filters: Filters = ..., *, mode: str | None = None, limit: int = 20
     ) -> Sequence[Hit]:

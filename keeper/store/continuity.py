@@ -14,6 +14,7 @@ import orjson
 
 from keeper.store.filters import Filters
 from keeper.store.sql import scalar
+from keeper.text import ANALYSIS_CHARS
 
 # Bump when the summary algorithm changes: older cached summaries are then recomputed.
 SUMMARY_VERSION = 1
@@ -101,6 +102,99 @@ def store_llm_summary(
         )
 
 
+# -- thread digests (keeper.pack.digest) ---------------------------------------------------
+def content_hashes(conn: apsw.Connection, conversation_ids: Sequence[str]) -> dict[str, bytes]:
+    """The stored content hash of each of these conversations (unknown ids are left out)."""
+    rows = conn.execute(
+        "SELECT id, content_hash FROM conversations WHERE id IN (SELECT value FROM json_each(?))",
+        [orjson.dumps(list(conversation_ids)).decode()],
+    )
+    return {str(cid): bytes(digest) for cid, digest in rows}
+
+
+def cached_digests(
+    conn: apsw.Connection, hashes: dict[str, bytes], version: int
+) -> dict[str, dict[str, Any]]:
+    """The stored digest of each conversation in ``hashes`` (id -> content hash) that was
+    made from that content by this algorithm ``version``."""
+    memory = _memory(conn)
+    found: dict[str, dict[str, Any]] = {}
+    if memory is not None:
+        for cid, digest in hashes.items():
+            value = memory.get(("digest", cid, digest, version))
+            if value is not None:
+                found[cid] = cast(dict[str, Any], value)
+    wanted = [cid for cid in hashes if cid not in found]
+    if wanted:
+        rows = conn.execute(
+            "SELECT conversation_id, content_hash, data FROM thread_digests "
+            "WHERE version = ? AND conversation_id IN (SELECT value FROM json_each(?))",
+            [version, orjson.dumps(wanted).decode()],
+        )
+        for cid, digest, data in rows:
+            if bytes(digest) == hashes[str(cid)]:
+                found[str(cid)] = cast(dict[str, Any], orjson.loads(cast(bytes, data)))
+    return found
+
+
+def store_digests(
+    conn: apsw.Connection, items: Sequence[tuple[str, bytes, dict[str, Any]]], version: int
+) -> None:
+    """Keep (conversation id, content hash, digest) for each item, in one transaction."""
+    memory = _memory(conn)
+    if memory is not None:
+        for cid, digest, data in items:
+            memory[("digest", cid, digest, version)] = data
+        return
+    now = time.time()
+    with conn:
+        conn.executemany(
+            "REPLACE INTO thread_digests VALUES (?, ?, ?, ?, ?)",
+            ((cid, digest, version, orjson.dumps(data), now) for cid, digest, data in items),
+        )
+
+
+def undigested(conn: apsw.Connection, version: int) -> list[str]:
+    """Conversations whose stored digest is missing or stale, most recently active first."""
+    memory = _memory(conn)
+    rows = conn.execute(
+        "SELECT c.id, c.content_hash FROM conversations c LEFT JOIN thread_digests d "
+        "ON d.conversation_id = c.id AND d.content_hash = c.content_hash AND d.version = ? "
+        "WHERE d.conversation_id IS NULL "
+        "ORDER BY coalesce(c.update_time, c.create_time) DESC, c.id",
+        (version,),
+    ).fetchall()
+    return [
+        str(cid)
+        for cid, digest in rows
+        if memory is None or ("digest", str(cid), cast(bytes, digest), version) not in memory
+    ]
+
+
+def titles(
+    conn: apsw.Connection, conversation_ids: Sequence[str]
+) -> dict[str, tuple[str, float | None]]:
+    """(title, create time) of each of these conversations (unknown ids are left out)."""
+    rows = conn.execute(
+        "SELECT id, title, create_time FROM conversations "
+        "WHERE id IN (SELECT value FROM json_each(?))",
+        [orjson.dumps(list(conversation_ids)).decode()],
+    )
+    return {str(cid): (str(title or ""), created) for cid, title, created in rows}
+
+
+def user_turns(conn: apsw.Connection, rowids: Sequence[int]) -> dict[int, tuple[Any, ...]]:
+    """(node id, message id, create time, text) of each node rowid (text: at most
+    ``ANALYSIS_CHARS``, as everything summaries and packs read)."""
+    rows = conn.execute(
+        f"SELECT rowid, node_id, message_id, create_time, substr(text, 1, {ANALYSIS_CHARS}) "
+        "FROM nodes "
+        "WHERE rowid IN (SELECT value FROM json_each(?))",
+        [orjson.dumps(list(rowids)).decode()],
+    )
+    return {int(r[0]): tuple(r[1:]) for r in rows}
+
+
 # -- corpus statistics ----------------------------------------------------------------------
 def corpus_fingerprint(conn: apsw.Connection) -> str:
     """Changes whenever conversations are added, changed or forgotten."""
@@ -121,7 +215,10 @@ def term_df(conn: apsw.Connection) -> tuple[dict[str, int], int] | None:
     if stored != fingerprint:
         return None
     docs = int(scalar(conn, "SELECT value FROM continuity_meta WHERE key = 'df_docs'") or 0)
-    return {str(t): int(d) for t, d in conn.execute("SELECT term, df FROM term_df")}, docs
+    found = {str(t): int(d) for t, d in conn.execute("SELECT term, df FROM term_df")}, docs
+    if memory is not None:
+        memory[("df", fingerprint)] = found  # reading the table back costs more than a pack
+    return found
 
 
 def store_term_df(conn: apsw.Connection, df: dict[str, int], docs: int) -> None:
@@ -168,9 +265,11 @@ def store_value(conn: apsw.Connection, key: str, value: dict[str, Any]) -> None:
 
 
 def visible_texts(conn: apsw.Connection) -> Iterator[tuple[str, str]]:
-    """(conversation id, text) of every visible user/assistant message, grouped by id."""
+    """(conversation id, text) of every visible user/assistant message, grouped by id
+    (at most ``ANALYSIS_CHARS`` of each)."""
     yield from conn.execute(
-        "SELECT conversation_id, text FROM nodes WHERE kind = 'message' AND hidden = 0 "
+        f"SELECT conversation_id, substr(text, 1, {ANALYSIS_CHARS}) FROM nodes "
+        "WHERE kind = 'message' AND hidden = 0 "
         "AND on_path = 1 AND text != '' ORDER BY conversation_id"
     )
 
@@ -194,13 +293,16 @@ def exchanges(
     exclude: bool = False,
     limit: int = 20_000,
     conversations: Sequence[str] | None = None,
+    spread: int | None = None,
 ) -> list[tuple[Any, ...]]:
     """(conversation id, title, user node, user message id, user text, user time,
     reply node, reply message id, reply text, reply time) for visible replies by ``model``
     (by every other model with ``exclude``; any model when ``model`` is None) on visible
     threads (replies the user regenerated away do not define the voice), each with the
-    user message it answered when that directly precedes it. Newest ``limit`` replies,
-    only from ``conversations`` when given."""
+    user message it answered when that directly precedes it (texts: at most
+    ``ANALYSIS_CHARS``). Newest ``limit`` replies,
+    only from ``conversations`` when given; with ``spread``, at most that many replies
+    evenly spaced over all that match instead."""
     if model is None:
         clause, params = "1", []
     else:
@@ -210,15 +312,30 @@ def exchanges(
         wanted = list(conversations) or [""]
         clause += " AND a.conversation_id IN (SELECT value FROM json_each(?))"
         params.append(orjson.dumps(wanted).decode())
+    where = (
+        "a.role = 'assistant' AND a.kind = 'message' AND a.hidden = 0 AND a.on_path = 1 "
+        f"AND {clause} AND a.text != ''"
+    )
+    if spread is not None:
+        matching = [
+            int(r[0])
+            for r in conn.execute(
+                f"SELECT a.rowid FROM nodes a WHERE {where} ORDER BY a.rowid", params
+            )
+        ]
+        if len(matching) > spread:
+            step = len(matching) / spread
+            chosen = [matching[int(i * step)] for i in range(spread)]
+            where += " AND a.rowid IN (SELECT value FROM json_each(?))"
+            params = [*params, orjson.dumps(chosen).decode()]
     rows = conn.execute(
-        "SELECT a.conversation_id, c.title, u.node_id, u.message_id, u.text, u.create_time, "
-        "a.node_id, a.message_id, a.text, coalesce(a.create_time, c.create_time) "
+        "SELECT a.conversation_id, c.title, u.node_id, u.message_id, "
+        f"substr(u.text, 1, {ANALYSIS_CHARS}), u.create_time, a.node_id, a.message_id, "
+        f"substr(a.text, 1, {ANALYSIS_CHARS}), coalesce(a.create_time, c.create_time) "
         "FROM nodes a JOIN conversations c ON c.id = a.conversation_id "
         "LEFT JOIN nodes u ON u.conversation_id = a.conversation_id AND u.node_id = a.parent_id "
         "AND u.role = 'user' AND u.kind = 'message' "
-        f"WHERE a.role = 'assistant' AND a.kind = 'message' AND a.hidden = 0 AND a.on_path = 1 "
-        f"AND {clause} "
-        "AND a.text != '' ORDER BY a.rowid DESC LIMIT ?",
+        f"WHERE {where} ORDER BY a.rowid DESC LIMIT ?",
         [*params, limit],
     ).fetchall()
     rows.reverse()
@@ -287,9 +404,14 @@ def ranked_conversations(conn: apsw.Connection, filters: Filters) -> list[str]:
 
 def conversation_engagement(conn: apsw.Connection, filters: Filters) -> list[tuple[Any, ...]]:
     """Per conversation in scope: (id, first message time, last message time, user turns,
-    user characters, assistant turns, distinct days with a message) over visible messages."""
+    user characters, assistant turns, distinct days with a message) over visible messages
+    (kept in memory on a read-only connection while the archive is unchanged)."""
+    memory = _memory(conn)
+    key = ("engagement", repr(filters), corpus_fingerprint(conn))
+    if memory is not None and key in memory:
+        return cast(list[tuple[Any, ...]], memory[key])
     where, params = filters.conversation_clause()
-    return conn.execute(
+    rows = conn.execute(
         "SELECT c.id, min(n.create_time), max(n.create_time), "
         "sum(n.role = 'user'), sum(CASE WHEN n.role = 'user' THEN length(n.text) ELSE 0 END), "
         "sum(n.role = 'assistant'), count(DISTINCT CAST(n.create_time / 86400 AS INTEGER)) "
@@ -299,6 +421,9 @@ def conversation_engagement(conn: apsw.Connection, filters: Filters) -> list[tup
         f"WHERE {where} GROUP BY c.id",
         params,
     ).fetchall()
+    if memory is not None:
+        memory[key] = rows  # a read-only server ranks the same scopes again and again
+    return rows
 
 
 def node_raw(conn: apsw.Connection, conversation_id: str, node_id: str) -> dict[str, Any] | None:
@@ -315,12 +440,13 @@ def node_raw(conn: apsw.Connection, conversation_id: str, node_id: str) -> dict[
 
 
 def node_texts(conn: apsw.Connection, rowids: Iterable[int]) -> dict[int, str]:
-    """The stored text of each node rowid."""
+    """The stored text of each node rowid (at most ``ANALYSIS_CHARS``)."""
     wanted = list(rowids)
     if not wanted:
         return {}
     rows = conn.execute(
-        "SELECT rowid, text FROM nodes WHERE rowid IN (SELECT value FROM json_each(?))",
+        f"SELECT rowid, substr(text, 1, {ANALYSIS_CHARS}) FROM nodes "
+        "WHERE rowid IN (SELECT value FROM json_each(?))",
         [orjson.dumps(wanted).decode()],
     )
     return {int(r[0]): str(r[1]) for r in rows}

@@ -221,6 +221,19 @@ MIGRATIONS: tuple[str, ...] = (
     #    branches and the MCP window around a message look a node's children up; without
     #    it each lookup scans the whole conversation (16 ms for 10 hits at 100k messages).
     "CREATE INDEX IF NOT EXISTS nodes_children ON nodes(conversation_id, parent_id);",
+    # 6: what a context pack needs of each thread (its state card, the best sentence of
+    #    every turn, its user turns), kept per conversation content and algorithm version
+    #    like the summaries, so a pack over a large archive reads it instead of every
+    #    thread's nodes (``keeper.pack.digest``).
+    """
+    CREATE TABLE thread_digests (
+        conversation_id TEXT PRIMARY KEY,
+        content_hash    BLOB NOT NULL,
+        version         INTEGER NOT NULL,
+        data            BLOB NOT NULL,
+        created         REAL NOT NULL
+    ) WITHOUT ROWID;
+    """,
 )
 
 

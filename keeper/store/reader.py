@@ -159,10 +159,17 @@ def known_projects(conn: apsw.Connection) -> list[str]:
     return sorted(str(row[0]) for row in rows)
 
 
-def conversation_nodes(conn: apsw.Connection, conversation_id: str) -> list[Node]:
-    """Every stored node of a conversation, in mapping order."""
+def conversation_nodes(
+    conn: apsw.Connection, conversation_id: str, *, text_chars: int | None = None
+) -> list[Node]:
+    """Every stored node of a conversation, in mapping order; with ``text_chars``, each
+    text cut at that many characters inside SQLite (a 100 MB message is never read whole
+    by what only analyses its start)."""
+    columns = _NODE_COLUMNS
+    if text_chars is not None:
+        columns = columns.removesuffix("text") + f"substr(text, 1, {int(text_chars)})"
     rows = conn.execute(
-        f"SELECT {_NODE_COLUMNS} FROM nodes WHERE conversation_id = ? ORDER BY position, rowid",
+        f"SELECT {columns} FROM nodes WHERE conversation_id = ? ORDER BY position, rowid",
         (conversation_id,),
     )
     return [_node(r) for r in rows]

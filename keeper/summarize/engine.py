@@ -20,7 +20,7 @@ from keeper.summarize.keywords import corpus_df, distinctive
 from keeper.summarize.salience import central_dense
 from keeper.summarize.signals import decisions, last_state, open_questions
 from keeper.summarize.terms import dense_tfidf, idf_from, terms
-from keeper.text import smoothed_idf
+from keeper.text import ANALYSIS_CHARS, smoothed_idf
 from keeper.tree import visible_turns as visible_turns  # re-exported: callers predate thread.py
 
 ABSTRACT_TURNS = 5
@@ -31,11 +31,16 @@ DENSE_CELLS = 15_000_000  # at most ~60 MB of float32 for one thread's matrix
 
 
 def summarize_conversation(
-    conn: apsw.Connection, conversation_id: str, *, llm: LlmEndpoint | None = None
+    conn: apsw.Connection,
+    conversation_id: str,
+    *,
+    llm: LlmEndpoint | None = None,
+    rows: list[Node] | None = None,
 ) -> Summary:
     """The cached summary if the conversation is unchanged, else a fresh one (then cached).
 
-    With ``llm`` an abstract from that endpoint is added (cached per endpoint URL)."""
+    With ``llm`` an abstract from that endpoint is added (cached per endpoint URL).
+    ``rows``: the conversation's nodes, when the caller has read them already."""
     conv = reader.get_conversation(conn, conversation_id)
     digest = continuity.content_hash(conn, conversation_id)
     if conv is None or digest is None:
@@ -44,7 +49,8 @@ def summarize_conversation(
     if cached is not None:
         summary = Summary.from_dict(cached)
     else:
-        rows = reader.conversation_nodes(conn, conv.id)
+        if rows is None:
+            rows = reader.conversation_nodes(conn, conv.id, text_chars=ANALYSIS_CHARS)
         df, docs = corpus_df(conn)
         summary = build_summary(conv, rows, df, docs, vectors=continuity.chunk_vectors, conn=conn)
         continuity.store_summary(conn, conv.id, digest, summary.as_dict())
@@ -71,7 +77,7 @@ def build_summary(
     conn: apsw.Connection | None = None,
 ) -> Summary:
     """Summarize from already-loaded rows (no cache). ``df``/``docs``: corpus statistics."""
-    turns = visible_turns(rows)
+    turns = analysis_turns(rows)
     term_lists = [terms(t.text) for t in turns]
     vocabulary = set().union(*term_lists) if term_lists else set()
     idf = {t: smoothed_idf(df.get(t, 0), docs) for t in vocabulary}
@@ -98,6 +104,15 @@ def build_summary(
         last_state=[quote(t) for t in last_state(turns)],
         method=method,
     )
+
+
+def analysis_turns(rows: list[Node]) -> list[Node]:
+    """The visible turns of a thread as summaries and packs read them: each text cut at
+    ``ANALYSIS_CHARS`` (a 100 MB paste is stored and searchable whole, never analysed whole)."""
+    return [
+        t if len(t.text) <= ANALYSIS_CHARS else replace(t, text=t.text[:ANALYSIS_CHARS])
+        for t in visible_turns(rows)
+    ]
 
 
 def _central(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from keeper.model import Quote
 from keeper.summarize.sentences import split_sentences
@@ -252,6 +253,34 @@ def memory_keys(memory: MemoryState) -> list[str]:
     return cjk[:4] or [t for t in items if len(t) > 4][:3]
 
 
+@lru_cache(maxsize=20_000)
+def _names_in(text: str) -> tuple[tuple[str, ...], tuple[tuple[str, str, str], ...]]:
+    """The sentences of ``text`` and the (name, kind, relation) it names, in order (kept:
+    a server's packs read the same memories and many of the same turns each time)."""
+    sentences = tuple(split_sentences(text))
+    named: list[tuple[str, str, str]] = []
+    for sentence in sentences:
+        for match in _RELATION.finditer(sentence):
+            rel, name = match.group("rel"), match.group("name")
+            named.append((name or f"my {rel}", "pet" if rel in PETS else "person", rel))
+        for match in _NAMED.finditer(sentence):
+            rel = match.group("rel") or match.group("rel2")
+            name = match.group("name") or match.group("name2")
+            named.append((name, "pet" if rel in PETS else "person", rel))
+        for match in _CJK_NAMED.finditer(sentence):
+            named.append((match.group("name"), "pet", match.group("rel")))
+        for match in _CJK_RELATION.finditer(sentence):
+            rel, name = match.group("rel"), match.group("name")
+            named.append((name or f"我的{rel}", "pet" if rel in PETS else "person", rel))
+        for match in _PROJECT.finditer(sentence):
+            named.append((f"my {match.group('rel')}", "project", match.group("rel")))
+        for match in _PLACE.finditer(sentence):
+            name = match.group("name")
+            if name.split()[0] not in _NOT_PLACES:
+                named.append((name, "place", ""))
+    return sentences, tuple(named)
+
+
 def life_sheet(
     user_turns: list[Quote], seeds: list[str] | None = None, limit: int = 12
 ) -> list[LifeEntry]:
@@ -270,28 +299,11 @@ def life_sheet(
     sentences: list[tuple[Quote, str]] = []
     seed_quotes = [Quote("", None, "user", None, text) for text in seeds or []]
     for quote in [*seed_quotes, *user_turns]:
-        for sentence in split_sentences(quote.text):
-            if quote.node_id:
-                sentences.append((quote, sentence))
-            for match in _RELATION.finditer(sentence):
-                rel, name = match.group("rel"), match.group("name")
-                kind = "pet" if rel in PETS else "person"
-                note(name or f"my {rel}", kind, rel)
-            for match in _NAMED.finditer(sentence):
-                rel = match.group("rel") or match.group("rel2")
-                name = match.group("name") or match.group("name2")
-                note(name, "pet" if rel in PETS else "person", rel)
-            for match in _CJK_NAMED.finditer(sentence):
-                note(match.group("name"), "pet", match.group("rel"))
-            for match in _CJK_RELATION.finditer(sentence):
-                rel, name = match.group("rel"), match.group("name")
-                note(name or f"我的{rel}", "pet" if rel in PETS else "person", rel)
-            for match in _PROJECT.finditer(sentence):
-                note(f"my {match.group('rel')}", "project", match.group("rel"))
-            for match in _PLACE.finditer(sentence):
-                name = match.group("name")
-                if name.split()[0] not in _NOT_PLACES:
-                    note(name, "place", "")
+        split, named = _names_in(quote.text)
+        if quote.node_id:
+            sentences.extend((quote, sentence) for sentence in split)
+        for key, kind, relation in named:
+            note(key, kind, relation)
     # Whole words for Latin names; CJK has no spaces, so a CJK name matches anywhere.
     probes = {
         key: re.compile(

@@ -18,7 +18,8 @@ takes it up and the reply did not close it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from keeper import timefmt
 from keeper.model import Node, Quote, Summary
@@ -77,6 +78,37 @@ class ThreadState:
     left_off: list[Quote] = field(default_factory=list)
     still_open: list[Quote] = field(default_factory=list)
     decided: list[tuple[Quote, Quote | None]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form (kept in the thread's digest)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ThreadState:
+        """Inverse of :meth:`as_dict`."""
+
+        def quotes(items: list[dict[str, Any]]) -> list[Quote]:
+            return [Quote(**q) for q in items]
+
+        return cls(
+            conversation_id=data["conversation_id"],
+            title=data["title"],
+            start=data["start"],
+            end=data["end"],
+            sessions=data["sessions"],
+            user_turns=data["user_turns"],
+            what=quotes(data["what"]),
+            chapters=[
+                ChapterLine(c["start"], c["end"], c["title"], quotes(c["lines"]))
+                for c in data["chapters"]
+            ],
+            left_off=quotes(data["left_off"]),
+            still_open=quotes(data["still_open"]),
+            decided=[
+                (Quote(**ask), None if answer is None else Quote(**answer))
+                for ask, answer in data["decided"]
+            ],
+        )
 
 
 def day(epoch: float | None) -> str:

@@ -17,6 +17,7 @@ import re
 import statistics
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import apsw
@@ -190,6 +191,7 @@ _BEHAVIOURS = (
 )
 EXAMPLE_WORDS = 90
 PHRASE_TURNS = 300  # turns per side mined for shared phrases (evenly spaced)
+SCOPE_REPLIES = 2 * PHRASE_TURNS  # replies a scoped voice reads at most (evenly spaced)
 PHRASE_EDGE = 40  # words from each end of a long turn
 
 
@@ -246,7 +248,11 @@ def _pairs(
     conn: apsw.Connection, model: str | None, conversations: list[str] | None
 ) -> list[tuple[Quote | None, Quote]]:
     out: list[tuple[Quote | None, Quote]] = []
-    for row in continuity.exchanges(conn, model, conversations=conversations):
+    # A scope's voice reads an even spread of its replies: a search or project scope can
+    # hold tens of thousands (2.3 s for 20k at 100k messages), and the voice's phrases,
+    # names and tone already come from spreads of at most 4 * PHRASE_TURNS.
+    spread = None if conversations is None else SCOPE_REPLIES
+    for row in continuity.exchanges(conn, model, conversations=conversations, spread=spread):
         cid, title = str(row[0]), str(row[1] or "")
         user = None
         if row[2] is not None:
@@ -341,7 +347,8 @@ def closing_lines(replies: list[Quote], limit: int = 2) -> list[PersonaTrait]:
     ][:limit]
 
 
-def _grams(text: str) -> set[str]:
+@lru_cache(maxsize=20_000)
+def _grams(text: str) -> frozenset[str]:
     words = _WORD.findall(_URL.sub(" ", text.lower()).replace("-", " "))
     out = set()
     for n in (2, 3, 4):
@@ -350,7 +357,7 @@ def _grams(text: str) -> set[str]:
             if gram[0] in _PHRASE_STOP or gram[-1] in _PHRASE_STOP:
                 continue
             out.add(" ".join(gram))
-    return out
+    return frozenset(out)
 
 
 def _spread(quotes: list[Quote], limit: int) -> list[Quote]:
@@ -382,7 +389,7 @@ def shared_phrases(
         (1, _spread(users, PHRASE_TURNS)),
         (2, _spread(replies, PHRASE_TURNS)),
     )
-    seen: list[tuple[Quote, set[str]]] = []
+    seen: list[tuple[Quote, frozenset[str]]] = []
     for bit, quotes in sampled:
         for quote in quotes:
             session = f"{quote.conversation_id}:{int((quote.create_time or 0) // 86400)}"

@@ -4,19 +4,21 @@ Bar (issue 13): each tool answers within 200 ms p95, search warm, and the server
 without importing torch.
 
 The archive is the TUI benchmark's (a synthetic export of ~130k nodes, ~100k messages,
-imported once into .bench/). A copy gets one vector per message under the packaged
-model's name, so hybrid search runs its full path (query encoding with the real model,
-vector scan, fusion); the vectors are random unit vectors, so they time the search, not
-its relevance, and building them takes a minute instead of the hour a real embedding run
-of 100k messages would take here. ``--no-vectors`` measures keyword-only search.
+imported once into .bench/, then prepared for packs as `keeper import` does). A copy gets
+one vector per message under the packaged model's name, so hybrid search runs its full
+path (query encoding with the real model, vector scan, fusion); the vectors are random
+unit vectors, so they time the search, not its relevance, and building them takes a
+minute instead of the hour a real embedding run of 100k messages would take here.
+``--no-vectors`` measures keyword-only search.
 
 `keeper mcp` runs as a subprocess and every call goes through the official SDK's stdio
 client, so the times include the protocol round trip. Each tool is called ``--runs``
 times with varied arguments (different queries, conversations, filters and scopes); the
 first call of each tool is reported apart as ``first_ms`` (its own caches cold; the
-server's background warm-up of the archive statistics is waited for first), and p50/p95 over
-the rest (build_context_pack is called ``--pack-runs`` times: a whole-archive pack takes
-minutes here). Prints one JSON line per tool and a PASS/FAIL line for the bar.
+server's background warm-up of the archive statistics, digests and voice is waited for
+first), and p50/p95 over the rest (build_context_pack is called ``--pack-runs`` times,
+cycling through the whole archive, a search, one conversation and a project). Prints one
+JSON line per tool and a PASS/FAIL line for the bar.
 """
 
 from __future__ import annotations
@@ -43,15 +45,28 @@ def ensure_db(nodes: int, *, vectors: bool) -> Path:
     from tests.perf.bench_tui import ensure_db as imported
 
     source = imported(nodes)
-    if not vectors:
-        return source
-    db = CACHE / f"mcp-{nodes}.db"
-    if not db.exists():
-        partial = db.with_suffix(".partial.db")
-        shutil.copyfile(source, partial)
-        _add_vectors(partial)
-        partial.rename(db)
+    db = source
+    if vectors:
+        db = CACHE / f"mcp-{nodes}.db"
+        if not db.exists():
+            partial = db.with_suffix(".partial.db")
+            shutil.copyfile(source, partial)
+            _add_vectors(partial)
+            partial.rename(db)
+    _prepare(db)
     return db
+
+
+def _prepare(db: Path) -> None:
+    """What `keeper import` does after embedding: digest every thread for packs (once; a
+    no-op when every digest is current). Prints how long it took when it did work."""
+    from keeper.library import Library
+
+    with Library.open(str(db)) as library:
+        started = time.perf_counter()
+        computed = library.prepare_packs()
+    if computed:
+        print(f"prepared {computed:,} thread digests in {time.perf_counter() - started:.1f} s")
 
 
 def _add_vectors(db: Path, seed: int = 0) -> None:
@@ -175,6 +190,7 @@ async def _session(db: Path, plan: dict[str, list[dict]], folder: Path) -> dict:
                 times.append((time.perf_counter() - began) * 1000)
                 errors += bool(result.is_error)
             rest = sorted(times[1:]) or times
+            slowest = max(range(1, len(times)), key=times.__getitem__, default=0)
             tools[name] = {
                 "calls": len(times),
                 "errors": errors,
@@ -182,6 +198,7 @@ async def _session(db: Path, plan: dict[str, list[dict]], folder: Path) -> dict:
                 "p50_ms": round(statistics.median(rest), 1),
                 "p95_ms": round(rest[min(len(rest) - 1, round(0.95 * (len(rest) - 1)))], 1),
                 "max_ms": round(max(rest), 1),
+                "slowest": {k: v for k, v in calls[slowest].items() if k != "budget"},
             }
         out["tools"] = tools
         out["network_attempts"] = log_lines(folder / "network.log")
