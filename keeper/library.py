@@ -482,8 +482,8 @@ class Library:
         """Compute what summaries, packs and the persona share (the archive's term
         statistics, the default persona, each other assistant model's persona, the
         whole-archive ranking, every thread digest an import did not store, then the voice
-        of the whole archive and of each project) into their caches, so later calls skip
-        it."""
+        of the whole archive, of each model and of each project) into their caches, so
+        later calls skip it."""
         from keeper.store.continuity import conversation_engagement
         from keeper.store.filters import Filters
         from keeper.summarize.keywords import corpus_df
@@ -494,10 +494,15 @@ class Library:
             self.persona(model)
         conversation_engagement(self.conn, Filters())
         self.prepare_packs()
-        # The default pack fills what every whole-archive pack shares (its voice); projects
-        # are few and fixed, so their packs' voices are computed ahead the same way.
+        # The default pack fills what every whole-archive pack shares (its voice); models
+        # and projects are few and fixed, so their packs' voices are computed ahead too.
         projects = sorted({c.project for c in self.conversations() if c.project})
-        for options in [PackOptions(), *(PackOptions(project=p) for p in projects)]:
+        models = [model for model, _ in self.assistant_models()]
+        for options in [
+            PackOptions(),
+            *(PackOptions(model=m) for m in models),
+            *(PackOptions(project=p) for p in projects),
+        ]:
             try:
                 self.pack(options)
             except UsageError:

@@ -104,3 +104,34 @@ def test_hits_carry_the_neighbouring_turns(archive: Library) -> None:
     assert hit.context["after"]["role"] == "assistant"
     assert "before" not in hit.context
     assert hit.as_dict()["context"]["after"]["message_id"]
+
+
+@pytest.mark.parametrize(("query", "limit"), [("weather groceries", 10), ("note weather", 30)])
+def test_common_words_skip_the_or_pool_and_rank_the_same(
+    archive: Library, query: str, limit: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the ``limit`` best messages holding every term fill the list, the OR of the
+    terms is not ranked at all, and the list is what ranking it would have given."""
+    from keeper.store import bestmatch
+    from keeper.store.fts_text import parse_query
+
+    parsed = parse_query(query)
+    conn = archive.conn
+    pool = bestmatch.keyword_candidates(conn, parsed.match, Filters(), 2 * limit + 100)
+    pool += [
+        row
+        for row in bestmatch.keyword_candidates(conn, parsed.all_match, Filters(), limit)
+        if row.rowid not in {r.rowid for r in pool}
+    ]
+    reference = [row.rowid for row in bestmatch._rank(conn, parsed, pool)[:limit]]
+    asked: list[str] = []
+    real = bestmatch.keyword_candidates
+
+    def spy(conn_: object, match: str, filters: Filters, wanted: int) -> list:
+        asked.append(match)
+        return real(conn_, match, filters, wanted)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(bestmatch, "keyword_candidates", spy)
+    got = [row.rowid for row in bestmatch.best_match(conn, parsed, Filters(), limit)]
+    assert got == reference and len(got) == limit
+    assert asked == [parsed.all_match], "the 30 filler notes hold both words"

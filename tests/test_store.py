@@ -113,3 +113,21 @@ def test_a_nodes_children_are_found_by_index_not_by_scanning_its_conversation(
     )
     assert "nodes_children (conversation_id=? AND parent_id=?)" in plan
     conn.close()
+
+
+def test_a_scope_clause_runs_once_per_conversation_when_ranking_threads(
+    db_paths: DataPaths,
+) -> None:
+    """Ranking a model pack's threads scanned every message first and ran the model's
+    EXISTS per message (39 s at 100k messages); conversations must be the outer loop."""
+    from keeper.store.continuity import engagement_sql
+    from keeper.store.filters import Filters
+
+    conn = open_connection(db_paths)
+    where, params = Filters(model="gpt-4o", since=0.0).conversation_clause()
+    plan = [
+        str(row[3]) for row in conn.execute(f"EXPLAIN QUERY PLAN {engagement_sql(where)}", params)
+    ]
+    outer = next(i for i, step in enumerate(plan) if step.startswith(("SCAN", "SEARCH")))
+    assert plan[outer].startswith("SCAN c"), plan
+    conn.close()

@@ -509,9 +509,10 @@ class PackBuilder:
             self.who = S.Person.third(self.user_name)
         self.reserve = count_tokens(self._header(len(ids))) + 90
         # A search picks conversations by topic, not a part of the relationship: its pack
-        # carries the archive's voice (a project, period, model or conversation pack
-        # describes how the assistant spoke there).
-        archive_voice = not (opts.conversations or opts.project or opts.since or opts.model)
+        # carries the archive's voice. A model pack's is that model's across the archive
+        # (every reply it gave); a project, period or conversation pack describes how the
+        # assistant spoke there.
+        archive_voice = not (opts.conversations or opts.project or opts.since)
         threads = self._threads(ids)
         thread_share = self.budget * 45 // 100
         if opts.conversations:

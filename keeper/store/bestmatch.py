@@ -118,16 +118,22 @@ def best_match(
     list short, messages holding only the query's dropped scaffolding words follow. Each
     row's ``matched`` lists its terms."""
     optional = parsed.optional
+    whole: list[KeywordRow] = []
+    if len(optional) > 1:
+        whole = keyword_candidates(conn, parsed.all_match, filters, limit)
+        if len(whole) == limit:
+            # Common words: the ``limit`` best messages holding every term fill the list
+            # (they lead, by the same BM25 either expression gives them), so ranking the
+            # whole OR of the terms (most of the archive) could change nothing.
+            ranked = _rank(conn, parsed, whole)
+            if all(len(row.matched) == len(parsed.terms) for row in ranked):
+                return ranked
     # One term: BM25 order is already best-match order, so no deeper pool is needed.
     pool = max(limit * POOL_FACTOR, MIN_POOL) if len(optional) > 1 else limit
     rows = keyword_candidates(conn, parsed.match, filters, pool)
-    if len(optional) > 1:
+    if whole:
         seen = {row.rowid for row in rows}
-        rows += [
-            row
-            for row in keyword_candidates(conn, parsed.all_match, filters, limit)
-            if row.rowid not in seen
-        ]
+        rows += [row for row in whole if row.rowid not in seen]
     ranked = _rank(conn, parsed, rows)[:limit] if rows else []
     if len(ranked) < limit and parsed.fallback:
         seen = {row.rowid for row in ranked}

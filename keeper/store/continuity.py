@@ -402,6 +402,22 @@ def ranked_conversations(conn: apsw.Connection, filters: Filters) -> list[str]:
     return [str(r[0]) for r in sorted(rows, key=score, reverse=True)]
 
 
+def engagement_sql(where: str) -> str:
+    """The query behind :func:`conversation_engagement` for a conversation clause."""
+    # CROSS JOIN keeps conversations the outer loop, so the scope's clause (a model's
+    # EXISTS over the thread's nodes) runs once per conversation; scanning nodes first ran
+    # it once per message: 39 s for a model pack at 100k messages, now 0.14 s.
+    return (
+        "SELECT c.id, min(n.create_time), max(n.create_time), "
+        "sum(n.role = 'user'), sum(CASE WHEN n.role = 'user' THEN length(n.text) ELSE 0 END), "
+        "sum(n.role = 'assistant'), count(DISTINCT CAST(n.create_time / 86400 AS INTEGER)) "
+        "FROM conversations c CROSS JOIN nodes n ON n.conversation_id = c.id "
+        "AND n.kind = 'message' AND n.hidden = 0 AND n.on_path = 1 "
+        "AND n.role IN ('user', 'assistant') "
+        f"WHERE {where} GROUP BY c.id"
+    )
+
+
 def conversation_engagement(conn: apsw.Connection, filters: Filters) -> list[tuple[Any, ...]]:
     """Per conversation in scope: (id, first message time, last message time, user turns,
     user characters, assistant turns, distinct days with a message) over visible messages
@@ -411,16 +427,7 @@ def conversation_engagement(conn: apsw.Connection, filters: Filters) -> list[tup
     if memory is not None and key in memory:
         return cast(list[tuple[Any, ...]], memory[key])
     where, params = filters.conversation_clause()
-    rows = conn.execute(
-        "SELECT c.id, min(n.create_time), max(n.create_time), "
-        "sum(n.role = 'user'), sum(CASE WHEN n.role = 'user' THEN length(n.text) ELSE 0 END), "
-        "sum(n.role = 'assistant'), count(DISTINCT CAST(n.create_time / 86400 AS INTEGER)) "
-        "FROM conversations c JOIN nodes n ON n.conversation_id = c.id "
-        "AND n.kind = 'message' AND n.hidden = 0 AND n.on_path = 1 "
-        "AND n.role IN ('user', 'assistant') "
-        f"WHERE {where} GROUP BY c.id",
-        params,
-    ).fetchall()
+    rows = conn.execute(engagement_sql(where), params).fetchall()
     if memory is not None:
         memory[key] = rows  # a read-only server ranks the same scopes again and again
     return rows

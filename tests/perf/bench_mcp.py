@@ -17,8 +17,9 @@ times with varied arguments (different queries, conversations, filters and scope
 first call of each tool is reported apart as ``first_ms`` (its own caches cold; the
 server's background warm-up of the archive statistics, digests and voice is waited for
 first), and p50/p95 over the rest (build_context_pack is called ``--pack-runs`` times,
-cycling through the whole archive, a search, one conversation and a project). Prints one
-JSON line per tool and a PASS/FAIL line for the bar.
+cycling through the whole archive, a search, one conversation and a project), and apart,
+outside the bar, period packs (``build_context_pack@since``: six periods, each a first
+call). Prints one JSON line per tool and a PASS/FAIL line for the bar.
 """
 
 from __future__ import annotations
@@ -151,6 +152,13 @@ def _plan(db: Path, runs: int, pack_runs: int, seed: int = 1) -> dict[str, list[
             )
             for i in range(pack_runs)
         ],
+        # Outside the bar, printed beside it: a period pack's voice is computed for its own
+        # period (nothing to warm ahead), so every new ``since`` is a first call.
+        "build_context_pack@since": [
+            {"budget": 4000, "since": f"{year}-{month:02d}"}
+            for year in (2023, 2024, 2025)
+            for month in (2, 7)
+        ],
     }
 
 
@@ -186,7 +194,7 @@ async def _session(db: Path, plan: dict[str, list[dict]], folder: Path) -> dict:
             times, errors = [], 0
             for arguments in calls:
                 began = time.perf_counter()
-                result = await client.call_tool(name, arguments)
+                result = await client.call_tool(name.split("@")[0], arguments)
                 times.append((time.perf_counter() - began) * 1000)
                 errors += bool(result.is_error)
             rest = sorted(times[1:]) or times
@@ -232,8 +240,9 @@ def main(argv: list[str] | None = None) -> None:
     print("mcp:", orjson.dumps(head).decode())
     for name, numbers in result["tools"].items():
         print(f"  {name}: {orjson.dumps(numbers).decode()}")
-    worst = max(t["p95_ms"] for t in result["tools"].values())
-    slow = [n for n, t in result["tools"].items() if t["p95_ms"] > BAR_MS]
+    barred = {n: t for n, t in result["tools"].items() if "@" not in n}
+    worst = max(t["p95_ms"] for t in barred.values())
+    slow = [n for n, t in barred.items() if t["p95_ms"] > BAR_MS]
     print(
         f"  bar p95 <= {BAR_MS:.0f} ms per tool: {'PASS' if not slow else 'FAIL'} "
         f"(worst p95 {worst:.0f} ms{'; over: ' + ', '.join(slow) if slow else ''}); "
