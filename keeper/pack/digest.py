@@ -21,7 +21,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from keeper.model import Quote
 from keeper.pack.facts import FactSeed, fact_seeds
 from keeper.store import continuity, reader
 from keeper.summarize.engine import analysis_turns, summarize_conversation
@@ -104,26 +103,6 @@ class ThreadDigest:
             user_turns=tuple(int(r) for r in data["user_turns"]),
             facts=tuple(FactSeed.from_list(f) for f in data["facts"]),
         )
-
-    def user_quotes(self, conn: apsw.Connection, rowids: Sequence[int]) -> list[Quote]:
-        """The user turns ``rowids`` (some of :attr:`user_turns`) as quotes, in order."""
-        found = continuity.user_turns(conn, rowids)
-        out = []
-        for rowid in rowids:
-            if rowid in found:
-                node_id, message_id, created, text = found[rowid]
-                out.append(
-                    Quote(
-                        str(node_id),
-                        message_id,
-                        "user",
-                        created,
-                        str(text),
-                        self.conversation_id,
-                        self.title,
-                    )
-                )
-        return out
 
 
 @dataclass(frozen=True, slots=True)
