@@ -496,7 +496,7 @@ class Library:
         self.prepare_packs()
         # The default pack fills what every whole-archive pack shares (its voice); models
         # and projects are few and fixed, so their packs' voices are computed ahead too.
-        projects = sorted({c.project for c in self.conversations() if c.project})
+        projects = reader.known_projects(self.conn)
         models = [model for model, _ in self.assistant_models()]
         for options in [
             PackOptions(),

@@ -172,7 +172,7 @@ def test_a_scoped_voice_reads_an_even_spread_of_its_replies(
 
 
 def test_search_words_raise_the_facts_that_share_them(sample_library: Library) -> None:
-    from keeper.pack.digest import term_weights
+    from keeper.summarize.keywords import term_weights
 
     weights = term_weights(sample_library.conn)
     found = digests(sample_library, [c.id for c in sample_library.conversations()])

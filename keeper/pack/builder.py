@@ -31,7 +31,7 @@ from keeper.config import LlmEndpoint
 from keeper.errors import UsageError
 from keeper.model import Pack, Quote, Source
 from keeper.pack import sections as S
-from keeper.pack.digest import ThreadDigest, digests, term_weights
+from keeper.pack.digest import ThreadDigest, digests
 from keeper.pack.facts import pick_facts, ranked
 from keeper.pack.memories import memory_states
 from keeper.pack.options import MIN_BUDGET, TARGETS, PackOptions
@@ -44,6 +44,7 @@ from keeper.parse.content_types import CONTEXT
 from keeper.parse.profile import profile_items as parsed_profile
 from keeper.store import continuity, reader
 from keeper.store.filters import Filters
+from keeper.summarize.keywords import term_weights
 from keeper.summarize.profile import life_sheet
 from keeper.summarize.state import ThreadState, day
 from keeper.summarize.terms import terms

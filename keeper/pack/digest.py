@@ -14,7 +14,6 @@ digests instead of threads.
 
 from __future__ import annotations
 
-import math
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -23,14 +22,12 @@ from typing import TYPE_CHECKING, Any
 
 from keeper.pack.facts import FactSeed, fact_seeds
 from keeper.store import continuity, reader
-from keeper.summarize.engine import analysis_turns, summarize_conversation
-from keeper.summarize.keywords import corpus_df
+from keeper.summarize.engine import summarize_conversation, visible_turns
+from keeper.summarize.keywords import TermWeights, term_weights
 from keeper.summarize.state import ThreadState, thread_state
 from keeper.text import ANALYSIS_CHARS
 
 if TYPE_CHECKING:
-    import apsw
-
     from keeper.pack.source import PackSource
 
 # Bump when what a digest holds or how it is computed changes: older ones are recomputed.
@@ -105,38 +102,11 @@ class ThreadDigest:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class TermWeights:
-    """Smoothed IDF of every term over the archive's conversations (what key facts are
-    weighed against), and the archive state it was computed in."""
-
-    fingerprint: str
-    idf: dict[str, float]
-
-
-_WEIGHTS: dict[str, TermWeights] = {}  # database file -> its latest term weights
-
-
-def term_weights(conn: apsw.Connection) -> TermWeights:
-    """The archive's current term weights (computed again only when it changes)."""
-    fingerprint = continuity.corpus_fingerprint(conn)
-    where = conn.db_filename("main")
-    known = _WEIGHTS.get(where)
-    if known is not None and known.fingerprint == fingerprint:
-        return known
-    df, docs = corpus_df(conn)
-    weights = TermWeights(
-        fingerprint, {t: math.log((docs + 1) / (d + 1)) + 1.0 for t, d in df.items()}
-    )
-    _WEIGHTS[where] = weights
-    return weights
-
-
 def build_digest(source: PackSource, conversation_id: str, weights: TermWeights) -> ThreadDigest:
     """Compute one thread's digest from its stored nodes (its summary is cached too)."""
     rows = reader.conversation_nodes(source.conn, conversation_id, text_chars=ANALYSIS_CHARS)
     summary = summarize_conversation(source.conn, conversation_id, rows=rows)
-    turns = analysis_turns(rows)
+    turns = visible_turns(rows)
     user = [t for t in turns if t.role == "user"]
     personal = sum(1 for t in user if _PERSONAL.search(t.text.lower())) / max(1, len(user))
     return ThreadDigest(

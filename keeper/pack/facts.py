@@ -3,11 +3,11 @@
 A sentence scores for rare words (IDF against the archive), names, numbers and dates,
 and statements about someone's life ("I moved…", "my sister…"); advice ("you could try…")
 and questions score low, and the assistant's sentences count for less than the user's.
-With a query (``--search``) the sentences that share its words rank first. Each turn's
-best sentence is chosen once per thread content (``FactSeed``, kept in the thread's
-digest); the rarity of its words and the query are weighed when a pack is built. Sentences come
+With a query (``--search``) the sentences that share its words rank first. Sentences come
 from ``keeper.summarize.sentences``, so "4.6 kilos" or "Dr. Lee" stay whole; fragments
-and near-repeats (most words shared with a picked fact) are skipped.
+and near-repeats (most words shared with a picked fact) are skipped. Each turn's best
+sentence is chosen once per thread content (``FactSeed``, kept in the thread's digest);
+the rarity of its words and the query are weighed when a pack is built.
 """
 
 from __future__ import annotations
@@ -106,11 +106,6 @@ class Fact(NamedTuple):
     seed: FactSeed
     conversation_id: str
 
-    @property
-    def terms(self) -> tuple[str, ...]:
-        """The sentence's terms."""
-        return self.seed.terms
-
 
 def _ok(sentence: str) -> bool:
     if len(sentence) > MAX_CHARS:
@@ -193,7 +188,7 @@ def pick_facts(
     for fact in candidates:
         if fact.seed.node_id in exclude_nodes:
             continue
-        bag = set(fact.terms)
+        bag = set(fact.seed.terms)
         shared: dict[int, int] = {}
         for term in bag:
             for i in holders.get(term, ()):

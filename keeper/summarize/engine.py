@@ -40,7 +40,8 @@ def summarize_conversation(
     """The cached summary if the conversation is unchanged, else a fresh one (then cached).
 
     With ``llm`` an abstract from that endpoint is added (cached per endpoint URL).
-    ``rows``: the conversation's nodes, when the caller has read them already."""
+    ``rows``: the conversation's nodes, when the caller has read them already (as this
+    function reads them: texts cut at ``ANALYSIS_CHARS`` by ``conversation_nodes``)."""
     conv = reader.get_conversation(conn, conversation_id)
     digest = continuity.content_hash(conn, conversation_id)
     if conv is None or digest is None:
@@ -77,7 +78,7 @@ def build_summary(
     conn: apsw.Connection | None = None,
 ) -> Summary:
     """Summarize from already-loaded rows (no cache). ``df``/``docs``: corpus statistics."""
-    turns = analysis_turns(rows)
+    turns = visible_turns(rows)
     term_lists = [terms(t.text) for t in turns]
     vocabulary = set().union(*term_lists) if term_lists else set()
     idf = {t: smoothed_idf(df.get(t, 0), docs) for t in vocabulary}
@@ -104,15 +105,6 @@ def build_summary(
         last_state=[quote(t) for t in last_state(turns)],
         method=method,
     )
-
-
-def analysis_turns(rows: list[Node]) -> list[Node]:
-    """The visible turns of a thread as summaries and packs read them: each text cut at
-    ``ANALYSIS_CHARS`` (a 100 MB paste is stored and searchable whole, never analysed whole)."""
-    return [
-        t if len(t.text) <= ANALYSIS_CHARS else replace(t, text=t.text[:ANALYSIS_CHARS])
-        for t in visible_turns(rows)
-    ]
 
 
 def _central(

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from dataclasses import dataclass
 
 import apsw
 
 from keeper.store import continuity
 from keeper.summarize.terms import terms
+from keeper.text import smoothed_idf
 
 
 def corpus_df(conn: apsw.Connection) -> tuple[dict[str, int], int]:
@@ -36,6 +38,32 @@ def corpus_df(conn: apsw.Connection) -> tuple[dict[str, int], int]:
     df.update(seen)
     continuity.store_term_df(conn, dict(df), docs)
     return dict(df), docs
+
+
+@dataclass(frozen=True, slots=True)
+class TermWeights:
+    """Smoothed IDF of every term over the archive's conversations (what key facts and
+    the voice's shared phrases are weighed against), and the archive state it was
+    computed in."""
+
+    fingerprint: str
+    idf: dict[str, float]
+
+
+_WEIGHTS: dict[str, TermWeights] = {}  # database file -> its latest term weights
+
+
+def term_weights(conn: apsw.Connection) -> TermWeights:
+    """The archive's current term weights (computed again only when it changes)."""
+    fingerprint = continuity.corpus_fingerprint(conn)
+    where = conn.db_filename("main")
+    known = _WEIGHTS.get(where)
+    if known is not None and known.fingerprint == fingerprint:
+        return known
+    df, docs = corpus_df(conn)
+    weights = TermWeights(fingerprint, {t: smoothed_idf(d, docs) for t, d in df.items()})
+    _WEIGHTS[where] = weights
+    return weights
 
 
 def distinctive(

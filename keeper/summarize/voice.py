@@ -25,7 +25,7 @@ import orjson
 
 from keeper.model import PersonaTrait, Quote
 from keeper.store import continuity
-from keeper.summarize.keywords import corpus_df
+from keeper.summarize.keywords import term_weights
 from keeper.summarize.persona import _NOT_NAMES, address_forms, rituals, tone
 
 _USER_VOCATIVE = re.compile(
@@ -570,8 +570,7 @@ def _build_voice(
         voice.tone["median_chars"] = float(statistics.median(len(r.text) for r in replies))
     named = assistant_name(users, replies, notes, known)
     voice.assistant_name = named if named and _real_names([named], common) else None
-    df, docs = corpus_df(conn)
-    idf = {t: math.log((docs + 1) / (d + 1)) + 1.0 for t, d in df.items()}
+    idf = term_weights(conn).idf
     nicknames = {t.label.lower() for t in names}
     voice.shared_phrases = [
         p for p in shared_phrases(users, replies, idf, limit=10) if p.label not in nicknames
