@@ -265,16 +265,18 @@ class Library:
         mode: str | None = None,
         limit: int = 20,
         embedding_model: str | None = None,
+        context: bool = True,
     ) -> SearchResult:
         """Message-level hits for ``query``. ``mode`` None means hybrid when vectors exist,
         else keyword. When semantic retrieval cannot run (nothing embedded, model missing)
         the search falls back to keywords; the result's ``note`` then says why, and it says
-        how much is embedded while embedding is incomplete."""
+        how much is embedded while embedding is incomplete. ``context`` False leaves out
+        the turns around each hit (for callers that only rank conversations)."""
         # Imported here: keeper.search brings numpy, which the TUI must not wait for at start.
         from keeper.search import search
 
         def keywords(note: str = "") -> SearchResult:
-            hits = search(self.conn, query, filters, mode="keyword", limit=limit)
+            hits = search(self.conn, query, filters, mode="keyword", limit=limit, context=context)
             return SearchResult(tuple(hits), note)
 
         if mode == "keyword":
@@ -305,7 +307,13 @@ class Library:
                 "`keeper embed` finishes the rest."
             )
         hits = search(
-            self.conn, query, filters, mode=mode or "hybrid", limit=limit, encoder=encoder
+            self.conn,
+            query,
+            filters,
+            mode=mode or "hybrid",
+            limit=limit,
+            encoder=encoder,
+            context=context,
         )
         return SearchResult(tuple(hits), note)
 

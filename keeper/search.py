@@ -104,7 +104,11 @@ def _hit(row: reader.KeywordRow, score: float, terms: tuple[str, ...]) -> Hit:
     )
 
 
-def _with_context(conn: apsw.Connection, hits: list[Hit]) -> list[Hit]:
+def _with_context(conn: apsw.Connection, hits: list[Hit], wanted: bool = True) -> list[Hit]:
+    """``hits`` with the turns around each (``wanted`` False: as they are, for callers
+    that only rank conversations)."""
+    if not wanted:
+        return hits
     around = turns.neighbours(conn, [hit.rowid for hit in hits])
     return [replace(hit, context=around.get(hit.rowid, {})) for hit in hits]
 
@@ -178,7 +182,12 @@ def rrf(lists: Sequence[tuple[float, Sequence[int]]], k: int) -> dict[int, float
 
 
 def keyword_search(
-    conn: apsw.Connection, query: str, filters: Filters = Filters(), limit: int = 20
+    conn: apsw.Connection,
+    query: str,
+    filters: Filters = Filters(),
+    limit: int = 20,
+    *,
+    context: bool = True,
 ) -> list[Hit]:
     """Best-match keyword search over messages: every term first, then most of the rarer
     terms, by BM25. Conversations whose title holds every term join by RRF, and messages
@@ -200,11 +209,11 @@ def keyword_search(
     terms = seen.parsed.highlight
     if len([rows for _, rows in lists if rows]) <= 1:
         only = next((rows for _, rows in lists if rows), [])
-        return _with_context(conn, [_hit(row, row.score, terms) for row in only[:limit]])
+        return _with_context(conn, [_hit(row, row.score, terms) for row in only[:limit]], context)
     rows = {row.rowid: row for _, ranked in reversed(lists) for row in ranked}
     scores = rrf([(w, [row.rowid for row in ranked]) for w, ranked in lists], RRF_K)
     ordered = sorted(scores, key=lambda rowid: scores[rowid], reverse=True)[:limit]
-    return _with_context(conn, [_hit(rows[r], scores[r], terms) for r in ordered])
+    return _with_context(conn, [_hit(rows[r], scores[r], terms) for r in ordered], context)
 
 
 def _terms(query: str) -> tuple[str, ...]:
@@ -230,13 +239,14 @@ def semantic_search(
     limit: int = 20,
     *,
     vector: np.ndarray | None = None,
+    context: bool = True,
 ) -> list[Hit]:
     """Messages nearest in meaning to ``query`` (cosine of their best chunk). ``vector``,
     when given, is the query's embedding of :func:`semantic_text`."""
     model = _model_for(conn, encoder)
     vec = _query_vector(encoder, query) if vector is None else vector
     ranked = vectors.vector_candidates(conn, model, vec, filters, limit)
-    return _with_context(conn, _vector_hits(conn, ranked, _terms(query)))
+    return _with_context(conn, _vector_hits(conn, ranked, _terms(query)), context)
 
 
 def fuse_ranked(
@@ -303,6 +313,7 @@ def hybrid_search(
     *,
     fusion: Fusion = DEFAULT_FUSION,
     vector: np.ndarray | None = None,
+    context: bool = True,
 ) -> list[Hit]:
     """Best-match keyword and vector candidates, filters inside both, fused by weighted
     RRF (see :class:`Fusion`): semantic candidates join only above the floor, replies to
@@ -352,7 +363,7 @@ def hybrid_search(
     rows.update(vectors.node_rows(conn, [rowid for rowid in ordered if rowid not in rows]))
     terms = parsed.highlight
     hits = [_hit(rows[r], scores[r], terms) for r in ordered if r in rows]
-    return _with_context(conn, hits)
+    return _with_context(conn, hits, context)
 
 
 def _model_for(conn: apsw.Connection, encoder: QueryEncoder) -> vectors.EmbedModel:
@@ -379,8 +390,10 @@ def search(
     limit: int = 20,
     encoder: QueryEncoder | None = None,
     fusion: Fusion = DEFAULT_FUSION,
+    context: bool = True,
 ) -> list[Hit]:
-    """Message-level hits for ``query`` under ``filters``, best first.
+    """Message-level hits for ``query`` under ``filters``, best first, each with the
+    turns around it unless ``context`` is False.
 
     ``semantic`` and ``hybrid`` need ``encoder``, the model that made the stored vectors."""
     if mode not in MODES:
@@ -388,14 +401,14 @@ def search(
     if limit < 1:
         raise UsageError("--limit must be at least 1.")
     if mode == "keyword":
-        return keyword_search(conn, query, filters, limit)
+        return keyword_search(conn, query, filters, limit, context=context)
     if encoder is None:
         raise UsageError(f"{mode} search needs the embedding model.")
     if not query.strip():
         return []
     if mode == "semantic":
-        return semantic_search(conn, query, encoder, filters, limit)
-    return hybrid_search(conn, query, encoder, filters, limit, fusion=fusion)
+        return semantic_search(conn, query, encoder, filters, limit, context=context)
+    return hybrid_search(conn, query, encoder, filters, limit, fusion=fusion, context=context)
 
 
 def group_by_conversation(hits: list[Hit]) -> list[dict[str, Any]]:

@@ -106,6 +106,13 @@ def test_hits_carry_the_neighbouring_turns(archive: Library) -> None:
     assert hit.as_dict()["context"]["after"]["message_id"]
 
 
+def test_a_caller_that_only_ranks_can_leave_the_turns_around_out(archive: Library) -> None:
+    full = archive.search("麻烦 电影", mode="keyword")
+    bare = archive.search("麻烦 电影", mode="keyword", context=False)
+    assert [h.rowid for h in bare] == [h.rowid for h in full] and full
+    assert any(h.context for h in full) and not any(h.context for h in bare)
+
+
 @pytest.mark.parametrize(("query", "limit"), [("weather groceries", 10), ("note weather", 30)])
 def test_common_words_skip_the_or_pool_and_rank_the_same(
     archive: Library, query: str, limit: int, monkeypatch: pytest.MonkeyPatch

@@ -246,7 +246,7 @@ class PackBuilder:
                     ids.append(conv.id)
             return ids
         if opts.search:
-            hits = self.library.search(opts.search, self._filters(), limit=200)
+            hits = self.library.search(opts.search, self._filters(), limit=200, context=False)
             ordered: list[str] = []
             for hit in hits:
                 if hit.conversation_id not in ordered:

@@ -90,7 +90,11 @@ def _later_user_quotes(source: PackSource, memory: MemoryState) -> list[Quote]:
     for key in memory_keys(memory)[:3]:
         try:
             hits = source.search(
-                key, Filters(role="user", since=memory.first_seen), mode="keyword", limit=10
+                key,
+                Filters(role="user", since=memory.first_seen),
+                mode="keyword",
+                limit=10,
+                context=False,
             )
         except UsageError:
             continue

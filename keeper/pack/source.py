@@ -36,7 +36,13 @@ class PackSource(Protocol):
         ...
 
     def search(
-        self, query: str, filters: Filters = ..., *, mode: str | None = None, limit: int = 20
+        self,
+        query: str,
+        filters: Filters = ...,
+        *,
+        mode: str | None = None,
+        limit: int = 20,
+        context: bool = True,
     ) -> Sequence[Hit]:
         """Message-level hits for ``query`` (``mode`` "keyword" never loads a model)."""
         ...
